@@ -1,0 +1,32 @@
+# tracery_module(NAME SOURCES ... [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])
+#
+# One static library per module of DESIGN.md: public headers under include/tracery/<module>/,
+# our warnings as errors, and explicit PUBLIC/PRIVATE dependencies so that the build shows (and
+# guards) which way the layers point.
+set(TRACERY_WARNINGS -Wall -Wextra -Werror -Wno-missing-field-initializers)
+
+function(tracery_module name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(tracery_${name} STATIC ${ARG_SOURCES})
+  add_library(tracery::${name} ALIAS tracery_${name})
+  target_include_directories(tracery_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
+                                             PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_compile_options(tracery_${name} PRIVATE ${TRACERY_WARNINGS})
+  target_link_libraries(tracery_${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+endfunction()
+
+# tracery_executable(NAME SOURCES ... DEPS ...)
+function(tracery_executable name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${TRACERY_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+endfunction()
+
+# tracery_test(NAME SOURCES ... DEPS ... [LABELS ...]): a GoogleTest binary registered with ctest.
+function(tracery_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  tracery_executable(${name} SOURCES ${ARG_SOURCES} DEPS ${ARG_DEPS} GTest::gtest_main GTest::gmock)
+  include(GoogleTest)
+  gtest_discover_tests(${name} PROPERTIES LABELS "${ARG_LABELS}" DISCOVERY_TIMEOUT 60)
+endfunction()
