@@ -1,0 +1,20 @@
+// The tracery subcommands. Each takes the arguments after its name and returns an exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace tracery::cli {
+
+using Argv = std::vector<std::string>;
+
+int GenesisCommand(const Argv& argv);
+int DevnetCommand(const Argv& argv);
+int CheckpointCommand(const Argv& argv);
+int ProofCommand(const Argv& argv);
+int LedgerCommand(const Argv& argv);
+
+// The folder of the running executable (to find traceryd beside tracery).
+std::string ExecutableDir();
+
+}  // namespace tracery::cli

@@ -1,0 +1,376 @@
+#include "api.h"
+
+#include <charconv>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "tracery/core/encoding.h"
+#include "tracery/core/time.h"
+#include "tracery/epcis/checkpoint_json.h"
+#include "tracery/ledger/proof.h"
+
+namespace tracery::node {
+namespace {
+
+using nlohmann::json;
+
+HttpResponse Json(int status, const json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump();
+  return r;
+}
+
+std::vector<std::string> SplitPath(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    parts.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+Result<std::map<std::string, std::string>> ParseQuery(const std::string& query) {
+  std::map<std::string, std::string> out;
+  size_t start = 0;
+  while (start < query.size()) {
+    size_t end = query.find('&', start);
+    if (end == std::string::npos) end = query.size();
+    std::string pair = query.substr(start, end - start);
+    size_t eq = pair.find('=');
+    ASSIGN_OR_RETURN(std::string key, PercentDecode(pair.substr(0, eq)));
+    std::string value;
+    if (eq != std::string::npos) {
+      ASSIGN_OR_RETURN(value, PercentDecode(pair.substr(eq + 1)));
+    }
+    if (!key.empty()) out[key] = value;
+    start = end + 1;
+  }
+  return out;
+}
+
+Result<uint64_t> ParseUint(const std::string& text, const std::string& name) {
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) {
+    return InvalidArgument(name + ": expected a non-negative integer, got '" + text + "'");
+  }
+  return v;
+}
+
+json HeaderToJson(const v1::BlockHeader& h, const Hash32& hash) {
+  return json{{"height", h.height()},
+              {"hash", HashHex(hash)},
+              {"previousHash", HexEncode(h.previous_hash())},
+              {"txsRoot", HexEncode(h.txs_root())},
+              {"txCount", h.tx_count()},
+              {"logRoot", HexEncode(h.log_root())},
+              {"logSize", h.log_size()},
+              {"proposer", h.proposer()},
+              {"term", h.term()},
+              {"time", FormatRfc3339Utc(h.time_ms())}};
+}
+
+json CertificateToJson(const v1::CommitCertificate& c) {
+  json sigs = json::array();
+  for (const auto& s : c.signatures()) {
+    sigs.push_back({{"nodeId", s.node_id()}, {"signature", Base64Encode(s.signature())}});
+  }
+  return json{{"height", c.height()},
+              {"blockHash", HexEncode(c.block_hash())},
+              {"term", c.term()},
+              {"signatures", sigs}};
+}
+
+// A proof bundle with a readable copy of each checkpoint beside the bytes that are verified.
+json ProofResponse(const ledger::ProofBundle& proof, const ledger::Genesis& genesis) {
+  json j = ledger::ProofToJson(proof);
+  json events = json::array();
+  for (const auto& c : proof.checkpoints) {
+    v1::Checkpoint cp;
+    events.push_back(cp.ParseFromString(c.checkpoint) ? epcis::CheckpointToJson(cp) : json());
+  }
+  j["events"] = events;  // informative: verifiers decode the bytes, not this
+  j["genesisHash"] = HashHex(genesis.hash());
+  return j;
+}
+
+}  // namespace
+
+HttpResponse Problem(int status, const std::string& slug, const std::string& title,
+                     const std::string& detail) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "application/problem+json";
+  r.body = json{{"type", "/problems/" + slug}, {"title", title}, {"status", status},
+                {"detail", detail}}
+               .dump();
+  return r;
+}
+
+HttpResponse ProblemFromStatus(const Status& st) {
+  switch (st.code()) {
+    case Code::kInvalidArgument:
+      return Problem(400, "invalid-request", "The request is not valid", st.message());
+    case Code::kNotFound: return Problem(404, "not-found", "Not found", st.message());
+    case Code::kAlreadyExists: return Problem(409, "conflict", "Already exists", st.message());
+    case Code::kPermissionDenied: return Problem(403, "forbidden", "Forbidden", st.message());
+    case Code::kUnauthenticated: {
+      HttpResponse r = Problem(401, "unauthenticated", "Authentication required", st.message());
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return r;
+    }
+    case Code::kFailedPrecondition:
+      return Problem(422, "unprocessable", "The request cannot be processed", st.message());
+    case Code::kResourceExhausted: {
+      HttpResponse r = Problem(503, "overloaded", "Too much pending work", st.message());
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
+    case Code::kUnavailable:
+      return Problem(503, "unavailable", "Temporarily unavailable", st.message());
+    case Code::kCorruption:
+      return Problem(500, "corruption", "Stored data does not verify", st.message());
+    default: return Problem(500, "internal", "Internal error", st.message());
+  }
+}
+
+Api::Api(Node* node) : node_(node) {
+  for (const TokenEntry& t : node->config().tokens) tokens_by_hash_[t.sha256_hex] = t;
+}
+
+Result<Api::Principal> Api::Authenticate(const HttpRequest& request) const {
+  const std::string prefix = "Bearer ";
+  if (request.authorization.empty()) {
+    return Unauthenticated("this request needs an Authorization: Bearer token");
+  }
+  if (request.authorization.compare(0, prefix.size(), prefix) != 0) {
+    return Unauthenticated("the Authorization header must use the Bearer scheme");
+  }
+  const std::string token = request.authorization.substr(prefix.size());
+  auto it = tokens_by_hash_.find(HashHex(Sha256(token)));
+  if (it == tokens_by_hash_.end()) return Unauthenticated("the bearer token is not known");
+  return Principal{it->second.name, it->second.org, it->second.role};
+}
+
+HttpResponse Api::Handle(const HttpRequest& request) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Metrics& m = node_->metrics();
+  m.http_requests.fetch_add(1, std::memory_order_relaxed);
+  auto finish = [&](HttpResponse r) {
+    if (r.status >= 500) m.http_server_errors.fetch_add(1, std::memory_order_relaxed);
+    else if (r.status >= 400) m.http_client_errors.fetch_add(1, std::memory_order_relaxed);
+    if (r.status == 401 || r.status == 403) m.auth_denials.fetch_add(1, std::memory_order_relaxed);
+    m.http_latency.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    return r;
+  };
+
+  const size_t qmark = request.target.find('?');
+  const std::string path = request.target.substr(0, qmark);
+  auto query = ParseQuery(qmark == std::string::npos ? "" : request.target.substr(qmark + 1));
+  if (!query.ok()) return finish(ProblemFromStatus(query.status()));
+  std::vector<std::string> raw = SplitPath(path);
+  std::vector<std::string> seg;
+  for (const std::string& s : raw) {
+    auto d = PercentDecode(s);
+    if (!d.ok()) return finish(ProblemFromStatus(d.status().Annotate("path")));
+    seg.push_back(std::move(d).value());
+  }
+  const std::string& method = request.method;
+  auto is = [&](std::initializer_list<const char*> parts) {
+    if (seg.size() != parts.size()) return false;
+    size_t i = 0;
+    for (const char* p : parts) {
+      if (std::string(p) != "*" && seg[i] != p) return false;
+      ++i;
+    }
+    return true;
+  };
+
+  if (is({"healthz"})) {
+    if (method != "GET") return finish(Problem(405, "method-not-allowed", "Method not allowed", "use GET"));
+    return finish(Json(200, {{"status", "ok"}}));
+  }
+  auto who = Authenticate(request);
+  if (!who.ok()) return finish(ProblemFromStatus(who.status()));
+
+  auto only = [&](const char* allowed) -> std::optional<HttpResponse> {
+    if (method == allowed) return std::nullopt;
+    HttpResponse r = Problem(405, "method-not-allowed", "Method not allowed",
+                             std::string("this resource accepts ") + allowed);
+    r.headers.emplace_back("Allow", allowed);
+    return r;
+  };
+  if (is({"readyz"})) {
+    if (auto r = only("GET")) return finish(*r);
+    if (!node_->running()) return finish(Problem(503, "not-ready", "Not ready", "the node is stopping"));
+    return finish(Json(200, {{"status", "ready"}, {"height", node_->ledger().head().height}}));
+  }
+  if (is({"metrics"})) {
+    if (auto r = only("GET")) return finish(*r);
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = m.Render(node_->ledger().head().height, node_->pending());
+    return finish(r);
+  }
+  if (is({"v1", "checkpoints"})) {
+    if (auto r = only("POST")) return finish(*r);
+    return finish(PostCheckpoints(*who, request, *query));
+  }
+  if (is({"v1", "ledger", "head"})) {
+    if (auto r = only("GET")) return finish(*r);
+    return finish(GetHead());
+  }
+  if (is({"v1", "ledger", "blocks", "*"})) {
+    if (auto r = only("GET")) return finish(*r);
+    return finish(GetBlock(seg[3], *query));
+  }
+  if (is({"v1", "proofs", "tx", "*"})) {
+    if (auto r = only("GET")) return finish(*r);
+    return finish(GetTxProof(seg[3]));
+  }
+  if (is({"v1", "proofs", "events", "*"})) {
+    if (auto r = only("GET")) return finish(*r);
+    return finish(GetEventProof(seg[3]));
+  }
+  if (is({"v1", "proofs", "consistency"})) {
+    if (auto r = only("GET")) return finish(*r);
+    return finish(GetConsistency(*query));
+  }
+  return finish(Problem(404, "not-found", "Not found", "no resource at " + path));
+}
+
+HttpResponse Api::PostCheckpoints(const Principal& who, const HttpRequest& request,
+                                  const std::map<std::string, std::string>& query) {
+  if (!CanWrite(who.role)) {
+    return Problem(403, "forbidden", "Forbidden",
+                   std::string("principal '") + who.name + "' has role '" + RoleName(who.role) +
+                       "', which may not write checkpoints (admin or partner may)");
+  }
+  bool wait = false;
+  if (auto it = query.find("wait"); it != query.end()) {
+    if (it->second != "committed") {
+      return Problem(400, "invalid-request", "The request is not valid",
+                     "wait: the only value is 'committed'");
+    }
+    wait = true;
+  }
+  auto checkpoints =
+      epcis::CheckpointsFromJsonText(request.body, ledger::kMaxCheckpointsPerTx);
+  if (!checkpoints.ok()) {
+    return Problem(400, "invalid-checkpoint", "The checkpoint is not valid",
+                   checkpoints.status().message());
+  }
+  std::optional<std::pair<std::string, Hash32>> idem;
+  if (!request.idempotency_key.empty()) {
+    if (request.idempotency_key.size() > 255) {
+      return Problem(400, "invalid-request", "The request is not valid",
+                     "Idempotency-Key: at most 255 characters");
+    }
+    idem.emplace(request.idempotency_key, Sha256(request.body));
+  }
+  auto submitted = node_->Submit(who.org, *checkpoints, idem);
+  if (!submitted.ok()) return ProblemFromStatus(submitted.status());
+  json body{{"txId", HashHex(submitted->tx_id)}};
+  HttpResponse r;
+  if (submitted->replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
+  if (!wait) {
+    r.status = 202;
+    r.body = body.dump();
+    return r;
+  }
+  auto loc = node_->WaitCommitted(submitted->tx_id, node_->config().commit_wait_timeout_ms);
+  if (!loc.ok()) return ProblemFromStatus(loc.status());
+  body["height"] = loc->height;
+  body["position"] = loc->position;
+  r.status = 200;
+  r.body = body.dump();
+  return r;
+}
+
+HttpResponse Api::GetHead() {
+  const ledger::Head h = node_->ledger().head();
+  return Json(200, {{"height", h.height},
+                    {"hash", HashHex(h.hash)},
+                    {"logSize", h.log_size},
+                    {"logRoot", HashHex(h.log_root)},
+                    {"chainId", node_->genesis().chain_id()},
+                    {"genesisHash", HashHex(node_->genesis().hash())}});
+}
+
+HttpResponse Api::GetBlock(const std::string& height_text,
+                           const std::map<std::string, std::string>& query) {
+  auto height = ParseUint(height_text, "height");
+  if (!height.ok()) return ProblemFromStatus(height.status());
+  auto block = node_->ledger().ReadBlock(*height);
+  if (!block.ok()) return ProblemFromStatus(block.status());
+  auto cert = node_->ledger().ReadCertificate(*height);
+  if (!cert.ok()) return ProblemFromStatus(cert.status());
+  json j{{"header", HeaderToJson(block->header, block->hash)},
+         {"certificate", CertificateToJson(*cert)}};
+  if (auto it = query.find("format"); it != query.end() && it->second == "raw") {
+    j["block"] = Base64Encode(block->bytes);
+    j["certificateBytes"] = Base64Encode(cert->SerializeAsString());
+    return Json(200, j);
+  }
+  json txs = json::array();
+  for (const ledger::ParsedTx& tx : block->txs) {
+    json cps = json::array();
+    for (const std::string& bytes : tx.tx.checkpoints()) {
+      v1::Checkpoint cp;
+      cps.push_back(cp.ParseFromString(bytes) ? epcis::CheckpointToJson(cp) : json());
+    }
+    txs.push_back({{"txId", HashHex(tx.id)},
+                   {"org", tx.header.org()},
+                   {"keyId", tx.header.key_id()},
+                   {"time", FormatRfc3339Utc(tx.header.time_ms())},
+                   {"checkpoints", cps}});
+  }
+  j["txs"] = txs;
+  return Json(200, j);
+}
+
+HttpResponse Api::GetTxProof(const std::string& tx_id_hex) {
+  auto bytes = HexDecode(tx_id_hex);
+  if (!bytes.ok() || bytes->size() != 32) {
+    return Problem(400, "invalid-request", "The request is not valid",
+                   "txId: expected 64 hex digits");
+  }
+  auto proof = ledger::ProveTx(node_->ledger(), *HashFromBytes(*bytes));
+  if (!proof.ok()) return ProblemFromStatus(proof.status());
+  return Json(200, ProofResponse(*proof, node_->genesis()));
+}
+
+HttpResponse Api::GetEventProof(const std::string& event_id) {
+  auto locs = node_->ledger().FindEvent(event_id);
+  if (!locs.ok()) return ProblemFromStatus(locs.status());
+  json proofs = json::array();
+  for (const ledger::CheckpointLocation& loc : *locs) {
+    auto proof = ledger::ProveCheckpoint(node_->ledger(), loc);
+    if (!proof.ok()) return ProblemFromStatus(proof.status());
+    proofs.push_back(ProofResponse(*proof, node_->genesis()));
+  }
+  return Json(200, {{"eventID", event_id}, {"proofs", proofs}});
+}
+
+HttpResponse Api::GetConsistency(const std::map<std::string, std::string>& query) {
+  auto from_it = query.find("from");
+  auto to_it = query.find("to");
+  if (from_it == query.end() || to_it == query.end()) {
+    return Problem(400, "invalid-request", "The request is not valid",
+                   "from and to (ledger-wide log sizes) are required");
+  }
+  auto from = ParseUint(from_it->second, "from");
+  if (!from.ok()) return ProblemFromStatus(from.status());
+  auto to = ParseUint(to_it->second, "to");
+  if (!to.ok()) return ProblemFromStatus(to.status());
+  auto c = ledger::ProveConsistency(node_->ledger(), *from, *to);
+  if (!c.ok()) return ProblemFromStatus(c.status());
+  return Json(200, ledger::ConsistencyToJson(*c));
+}
+
+}  // namespace tracery::node

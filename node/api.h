@@ -1,0 +1,61 @@
+// The HTTP API of traceryd (docs/api/openapi.yaml), independent of the HTTP library: the
+// server hands it a parsed request and writes back the response. Thread-safe.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config.h"
+#include "node.h"
+
+namespace tracery::node {
+
+struct HttpRequest {
+  std::string method;
+  std::string target;  // path and query, as sent
+  std::string authorization;
+  std::string idempotency_key;
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// An RFC 9457 problem+json response.
+HttpResponse Problem(int status, const std::string& slug, const std::string& title,
+                     const std::string& detail);
+// The HTTP status and problem type for a Status code.
+HttpResponse ProblemFromStatus(const Status& status);
+
+class Api {
+ public:
+  explicit Api(Node* node);
+  HttpResponse Handle(const HttpRequest& request);
+
+ private:
+  struct Principal {
+    std::string name;
+    std::string org;
+    Role role;
+  };
+  Result<Principal> Authenticate(const HttpRequest& request) const;
+
+  HttpResponse PostCheckpoints(const Principal& who, const HttpRequest& request,
+                               const std::map<std::string, std::string>& query);
+  HttpResponse GetHead();
+  HttpResponse GetBlock(const std::string& height_text, const std::map<std::string, std::string>& query);
+  HttpResponse GetTxProof(const std::string& tx_id_hex);
+  HttpResponse GetEventProof(const std::string& event_id);
+  HttpResponse GetConsistency(const std::map<std::string, std::string>& query);
+
+  Node* const node_;
+  std::map<std::string, TokenEntry> tokens_by_hash_;
+};
+
+}  // namespace tracery::node

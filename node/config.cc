@@ -1,0 +1,90 @@
+#include "config.h"
+
+#include <nlohmann/json.hpp>
+
+#include "tracery/core/key_file.h"
+
+namespace tracery::node {
+namespace {
+
+using nlohmann::json;
+
+std::string Resolve(const std::string& base_dir, const std::string& p) {
+  if (p.empty() || p[0] == '/') return p;
+  return base_dir + "/" + p;
+}
+
+}  // namespace
+
+Result<Role> ParseRole(const std::string& name) {
+  if (name == "admin") return Role::kAdmin;
+  if (name == "partner") return Role::kPartner;
+  if (name == "planner") return Role::kPlanner;
+  if (name == "auditor") return Role::kAuditor;
+  if (name == "recall") return Role::kRecall;
+  if (name == "carrier") return Role::kCarrier;
+  return InvalidArgument("unknown role '" + name +
+                         "' (known: admin, partner, planner, auditor, recall, carrier)");
+}
+
+const char* RoleName(Role role) {
+  switch (role) {
+    case Role::kAdmin: return "admin";
+    case Role::kPartner: return "partner";
+    case Role::kPlanner: return "planner";
+    case Role::kAuditor: return "auditor";
+    case Role::kRecall: return "recall";
+    case Role::kCarrier: return "carrier";
+  }
+  return "unknown";
+}
+
+bool CanWrite(Role role) { return role == Role::kAdmin || role == Role::kPartner; }
+
+Result<NodeConfig> LoadNodeConfig(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  const auto slash = path.find_last_of('/');
+  const std::string base = slash == std::string::npos ? "." : path.substr(0, slash);
+  NodeConfig c;
+  try {
+    json j = json::parse(text);
+    c.node_id = j.at("nodeId").get<std::string>();
+    c.genesis_path = Resolve(base, j.at("genesis").get<std::string>());
+    c.key_path = Resolve(base, j.at("key").get<std::string>());
+    c.data_dir = Resolve(base, j.at("dataDir").get<std::string>());
+    const json& api = j.at("api");
+    std::string listen = api.at("listen").get<std::string>();
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos) return InvalidArgument(path + ": api.listen is host:port");
+    c.api_host = listen.substr(0, colon);
+    int port = std::stoi(listen.substr(colon + 1));
+    if (port <= 0 || port > 65535) return InvalidArgument(path + ": api.listen port out of range");
+    c.api_port = static_cast<uint16_t>(port);
+    c.max_body_bytes = api.value("maxBodyBytes", c.max_body_bytes);
+    c.max_connections = api.value("maxConnections", c.max_connections);
+    for (const json& t : j.value("tokens", json::array())) {
+      TokenEntry e;
+      e.sha256_hex = t.at("sha256").get<std::string>();
+      e.name = t.value("name", "");
+      e.org = t.at("org").get<std::string>();
+      ASSIGN_OR_RETURN(e.role, ParseRole(t.at("role").get<std::string>()));
+      c.tokens.push_back(std::move(e));
+    }
+    if (j.contains("blocks")) {
+      const json& b = j["blocks"];
+      c.max_block_txs = b.value("maxTxs", c.max_block_txs);
+      c.max_block_bytes = b.value("maxBytes", c.max_block_bytes);
+      c.block_interval_ms = b.value("intervalMs", c.block_interval_ms);
+      c.max_pending_txs = b.value("maxPendingTxs", c.max_pending_txs);
+    }
+    c.commit_wait_timeout_ms = j.value("commitWaitTimeoutMs", c.commit_wait_timeout_ms);
+  } catch (const std::exception& e) {
+    return InvalidArgument(path + ": " + e.what());
+  }
+  if (c.max_block_txs == 0 || c.max_block_txs > 20000) {
+    return InvalidArgument(path + ": blocks.maxTxs must be 1..20000");
+  }
+  return c;
+}
+
+}  // namespace tracery::node

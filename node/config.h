@@ -1,0 +1,49 @@
+// traceryd's configuration file (JSON; docs/formats/node-config.md). Relative paths are
+// resolved against the folder of the configuration file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tracery/core/status.h"
+
+namespace tracery::node {
+
+// Roles of API principals (DESIGN.md "Identity and permissions").
+enum class Role { kAdmin, kPartner, kPlanner, kAuditor, kRecall, kCarrier };
+Result<Role> ParseRole(const std::string& name);
+const char* RoleName(Role role);
+// Roles that may write their own organisation's checkpoints.
+bool CanWrite(Role role);
+
+struct TokenEntry {
+  std::string sha256_hex;  // SHA-256 of the bearer token; the token itself is never stored
+  std::string name;        // the principal, e.g. "a-admin"
+  std::string org;
+  Role role = Role::kAuditor;
+};
+
+struct NodeConfig {
+  std::string node_id;
+  std::string genesis_path;
+  std::string key_path;
+  std::string data_dir;
+  std::string api_host = "127.0.0.1";
+  uint16_t api_port = 0;
+  size_t max_body_bytes = 16 << 20;
+  size_t max_connections = 512;
+  std::vector<TokenEntry> tokens;
+  // Block batching: a block closes at max_block_txs or max_block_bytes, or when the owner
+  // thread finds the queue empty after block_interval_ms of waiting.
+  size_t max_block_txs = 4000;
+  size_t max_block_bytes = 32 << 20;
+  int64_t block_interval_ms = 2;
+  // Pending transactions accepted but not yet in a block; beyond it writes get 503.
+  size_t max_pending_txs = 200000;
+  int64_t commit_wait_timeout_ms = 30000;
+};
+
+Result<NodeConfig> LoadNodeConfig(const std::string& path);
+
+}  // namespace tracery::node

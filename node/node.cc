@@ -1,0 +1,342 @@
+#include "node.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "tracery/consensus/solo.h"
+#include "tracery/core/encoding.h"
+#include "tracery/core/key_file.h"
+#include "tracery/core/time.h"
+#include "tracery/ledger/validator.h"
+
+namespace tracery::node {
+namespace {
+
+int64_t NowMs() { return SystemClock::Get()->NowMs(); }
+
+uint64_t RandomNonce() {
+  std::string bytes = RandomBytes(8);
+  return GetBe64(bytes);
+}
+
+}  // namespace
+
+Node::Node(NodeConfig config, ledger::Genesis genesis, PrivateKey key)
+    : config_(std::move(config)), genesis_(std::move(genesis)), key_(std::move(key)) {}
+
+Node::~Node() { Stop(); }
+
+Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
+  ASSIGN_OR_RETURN(ledger::Genesis genesis, ledger::Genesis::Load(config.genesis_path));
+  if (!ledger::ConsensusSupported(genesis.consensus())) {
+    return FailedPrecondition("consensus '" + genesis.consensus() +
+                              "' is not supported by this build (supported: solo)");
+  }
+  ASSIGN_OR_RETURN(PrivateKey key, ReadKeyFile(config.key_path));
+  const ledger::NodeInfo* self = genesis.FindNode(config.node_id);
+  if (self == nullptr) {
+    return FailedPrecondition("node '" + config.node_id + "' is not in the genesis");
+  }
+  if (self->key.bytes() != key.public_key().bytes()) {
+    return FailedPrecondition("the key in " + config.key_path + " is not the key the genesis names for node '" +
+                              config.node_id + "'");
+  }
+  std::unique_ptr<Node> node(new Node(config, std::move(genesis), std::move(key)));
+  node->org_ = self->org;
+  if (!self->validator) {
+    return FailedPrecondition("node '" + config.node_id +
+                              "' is not a validator; with solo consensus, clients of other "
+                              "organisations submit through the validator node");
+  }
+  ASSIGN_OR_RETURN(node->ledger_, ledger::Ledger::Open(config.data_dir + "/ledger", node->genesis_));
+  ASSIGN_OR_RETURN(node->pending_log_, PendingLog::Open(config.data_dir + "/pending"));
+  node->engine_ = std::make_unique<consensus::SoloEngine>(config.node_id, node.get());
+  RETURN_IF_ERROR(node->Recover());
+  return node;
+}
+
+Status Node::Recover() {
+  ASSIGN_OR_RETURN(std::vector<std::string> pending, pending_log_->All());
+  std::vector<Hash32> done;
+  for (std::string& bytes : pending) {
+    auto tx = ledger::ParseTx(std::move(bytes));
+    if (!tx.ok()) return Corruption("pending log holds a bad transaction: " + tx.status().message());
+    if (ledger_->FindTx(tx->id).ok()) {
+      done.push_back(tx->id);
+      continue;
+    }
+    Status st = ledger::ValidateTx(*tx, genesis_);
+    if (!st.ok()) return Corruption("pending log holds an invalid transaction: " + st.message());
+    std::lock_guard lock(queue_mu_);
+    accepted_at_ms_[tx->id] = NowMs();
+    queue_.push_back(std::move(tx).value());
+  }
+  return pending_log_->Remove(done);
+}
+
+void Node::Start() {
+  std::lock_guard lock(queue_mu_);
+  if (started_) return;
+  started_ = true;
+  owner_ = std::thread([this] { Run(); });
+}
+
+void Node::Stop() {
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;  // the owner thread drains the queue, then ends
+  }
+  queue_cv_.notify_all();
+  if (owner_.joinable()) owner_.join();
+  commit_cv_.notify_all();
+}
+
+bool Node::running() const {
+  std::lock_guard lock(queue_mu_);
+  return started_ && !stopping_;
+}
+
+size_t Node::pending() const {
+  std::lock_guard lock(queue_mu_);
+  return queue_.size() + in_progress_;
+}
+
+Result<SubmitResult> Node::Submit(const std::string& org,
+                                  const std::vector<v1::Checkpoint>& checkpoints,
+                                  const std::optional<std::pair<std::string, Hash32>>& idem) {
+  if (org != org_) {
+    return PermissionDenied("this node signs for organisation '" + org_ + "' only; submit '" +
+                            org + "' checkpoints through that organisation's node");
+  }
+  if (checkpoints.empty() || checkpoints.size() > ledger::kMaxCheckpointsPerTx) {
+    return InvalidArgument("a transaction carries 1 to 1000 checkpoints");
+  }
+  // Idempotency: one request per key at a time; the record is written with the transaction.
+  std::string scope;
+  struct InFlight {
+    Node* node;
+    std::string scope;
+    ~InFlight() {
+      if (scope.empty()) return;
+      {
+        std::lock_guard lock(node->idempotency_mu_);
+        node->idempotency_in_flight_.erase(scope);
+      }
+      node->idempotency_cv_.notify_all();
+    }
+  } in_flight{this, ""};
+  if (idem) {
+    scope = PendingLog::IdempotencyScope(org, idem->first);
+    std::unique_lock lock(idempotency_mu_);
+    idempotency_cv_.wait(lock, [&] { return idempotency_in_flight_.count(scope) == 0; });
+    idempotency_in_flight_.insert(scope);
+    in_flight.scope = scope;
+    lock.unlock();
+    ASSIGN_OR_RETURN(auto seen, pending_log_->FindIdempotency(scope));
+    if (seen) {
+      if (seen->body_hash != idem->second) {
+        return FailedPrecondition("Idempotency-Key '" + idem->first +
+                                  "' was used before with a different request body");
+      }
+      return SubmitResult{seen->tx_id, true};
+    }
+  }
+  // Build and sign the transaction.
+  v1::Tx tx;
+  tx.set_schema_version(ledger::kSchemaVersion);
+  std::vector<Hash32> leaves;
+  leaves.reserve(checkpoints.size());
+  for (const v1::Checkpoint& cp : checkpoints) {
+    std::string* bytes = tx.add_checkpoints();
+    *bytes = cp.SerializeAsString();
+    leaves.push_back(ledger::LeafHash(*bytes));
+  }
+  v1::TxHeader header;
+  header.set_schema_version(ledger::kSchemaVersion);
+  header.set_org(org_);
+  header.set_key_id(key_.public_key().KeyId());
+  header.set_nonce(RandomNonce());
+  header.set_time_ms(NowMs());
+  header.set_checkpoint_count(static_cast<uint32_t>(checkpoints.size()));
+  header.set_checkpoints_root(HashBytes(ledger::CheckpointsRoot(leaves)));
+  tx.set_header(header.SerializeAsString());
+  tx.set_signature(key_.Sign(Purpose::kTx, genesis_.hash(), tx.header()));
+  ASSIGN_OR_RETURN(ledger::ParsedTx parsed, ledger::ParseTx(tx.SerializeAsString()));
+  // The proposer admits only valid transactions: verify here, in the request's thread.
+  RETURN_IF_ERROR(ledger::ValidateTx(parsed, genesis_));
+  {
+    std::lock_guard lock(queue_mu_);
+    if (stopping_) return Unavailable("the node is shutting down");
+    if (queue_.size() + in_progress_ >= config_.max_pending_txs) {
+      return ResourceExhausted("the node has " + std::to_string(config_.max_pending_txs) +
+                               " transactions pending; retry later");
+    }
+  }
+  std::optional<std::pair<std::string, IdempotencyRecord>> record;
+  if (idem) record.emplace(scope, IdempotencyRecord{idem->second, parsed.id});
+  RETURN_IF_ERROR(pending_log_->Add(parsed.id, parsed.bytes, record));
+  const Hash32 id = parsed.id;
+  RETURN_IF_ERROR(Enqueue(std::move(parsed)));
+  metrics_.txs_accepted.fetch_add(1, std::memory_order_relaxed);
+  return SubmitResult{id, false};
+}
+
+Status Node::Enqueue(ledger::ParsedTx tx) {
+  {
+    std::lock_guard lock(queue_mu_);
+    // Accepted and durable: it will be proposed after a restart even if we stop now.
+    if (stopping_) return Status::Ok();
+    accepted_at_ms_[tx.id] = NowMs();
+    queue_.push_back(std::move(tx));
+  }
+  queue_cv_.notify_one();
+  return Status::Ok();
+}
+
+Result<ledger::TxLocation> Node::WaitCommitted(const Hash32& tx_id, int64_t timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::unique_lock lock(commit_mu_);
+  while (true) {
+    auto loc = ledger_->FindTx(tx_id);
+    if (loc.ok() || loc.status().code() != Code::kNotFound) return loc;
+    if (!running()) return Unavailable("the node is shutting down; the transaction is pending");
+    if (commit_cv_.wait_until(lock, deadline) == std::cv_status::timeout) {
+      auto last = ledger_->FindTx(tx_id);
+      if (last.ok()) return last;
+      return Unavailable("transaction " + HashHex(tx_id) + " is accepted but not committed after " +
+                         std::to_string(timeout_ms) + " ms");
+    }
+  }
+}
+
+void Node::Run() {
+  while (true) {
+    std::vector<ledger::ParsedTx> batch;
+    {
+      std::unique_lock lock(queue_mu_);
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) break;  // stopping, nothing left to commit
+      if (config_.block_interval_ms > 0 && queue_.size() < config_.max_block_txs && !stopping_) {
+        queue_cv_.wait_for(lock, std::chrono::milliseconds(config_.block_interval_ms),
+                           [&] { return stopping_ || queue_.size() >= config_.max_block_txs; });
+      }
+      size_t bytes = 0;
+      while (!queue_.empty() && batch.size() < config_.max_block_txs &&
+             bytes + queue_.front().bytes.size() <= config_.max_block_bytes) {
+        bytes += queue_.front().bytes.size();
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      if (batch.empty()) {  // one transaction above max_block_bytes: it goes alone
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      in_progress_ = batch.size();
+    }
+    CommitBatch(std::move(batch));
+    {
+      std::lock_guard lock(queue_mu_);
+      in_progress_ = 0;
+    }
+  }
+}
+
+void Node::CommitBatch(std::vector<ledger::ParsedTx> batch) {
+  ledger::BuiltBlock built =
+      ledger_->BuildBlock(std::move(batch), config_.node_id, 0, NowMs());
+  std::vector<Hash32> done;
+  for (const auto& [id, status] : built.rejected) {
+    // A transaction already in the ledger (a retry after a crash) is done, not refused.
+    if (status.code() != Code::kAlreadyExists) {
+      std::fprintf(stderr, "traceryd: transaction %s left out: %s\n", HashHex(id).c_str(),
+                   status.ToString().c_str());
+      metrics_.txs_rejected.fetch_add(1, std::memory_order_relaxed);
+    }
+    done.push_back(id);
+  }
+  if (!built.block.txs.empty()) {
+    std::string bytes = built.block.bytes;
+    proposed_.push_back(std::move(built.block));
+    Status st = engine_->Propose(std::move(bytes));
+    if (!st.ok()) {
+      std::fprintf(stderr, "traceryd: proposal refused: %s\n", st.ToString().c_str());
+      proposed_.pop_back();
+    }
+    ApplyReady();
+  }
+  Status st = pending_log_->Remove(done);
+  if (!st.ok()) std::fprintf(stderr, "traceryd: %s\n", st.ToString().c_str());
+}
+
+void Node::ApplyReady() {
+  while (engine_->HasReady()) {
+    consensus::Ready rd = engine_->GetReady();
+    for (const consensus::Committed& c : rd.committed) {
+      ledger::ParsedBlock block;
+      if (!proposed_.empty() && HashBytes(proposed_.front().hash) == c.certificate.block_hash()) {
+        block = std::move(proposed_.front());
+        proposed_.pop_front();
+      } else {
+        auto parsed = ledger::ParseBlock(c.proposal);
+        TRACERY_CHECK(parsed.ok());  // the engine commits only proposals it inspected
+        block = std::move(parsed).value();
+      }
+      const auto t0 = std::chrono::steady_clock::now();
+      Status st = ledger_->Append(block, c.certificate);
+      if (!st.ok()) {
+        // A failed fsync leaves the file state unknown: stop rather than acknowledge.
+        std::fprintf(stderr, "traceryd: fatal: ledger append failed: %s\n", st.ToString().c_str());
+        std::abort();
+      }
+      const auto t1 = std::chrono::steady_clock::now();
+      metrics_.block_append_latency.Observe(std::chrono::duration<double>(t1 - t0).count());
+      metrics_.blocks_committed.fetch_add(1, std::memory_order_relaxed);
+      std::vector<Hash32> ids;
+      uint64_t checkpoints = 0;
+      const int64_t now = NowMs();
+      {
+        std::lock_guard lock(queue_mu_);
+        for (const ledger::ParsedTx& tx : block.txs) {
+          ids.push_back(tx.id);
+          checkpoints += tx.leaf_hashes.size();
+          auto it = accepted_at_ms_.find(tx.id);
+          if (it != accepted_at_ms_.end()) {
+            metrics_.commit_latency.Observe(static_cast<double>(now - it->second) / 1000.0);
+            accepted_at_ms_.erase(it);
+          }
+        }
+      }
+      metrics_.txs_committed.fetch_add(ids.size(), std::memory_order_relaxed);
+      metrics_.checkpoints_committed.fetch_add(checkpoints, std::memory_order_relaxed);
+      {
+        // Waiters check the ledger and wait under commit_mu_: taking it here means none of
+        // them is between its check and its wait, so none misses this notification.
+        std::lock_guard lock(commit_mu_);
+      }
+      commit_cv_.notify_all();
+      Status trimmed = pending_log_->Remove(ids);
+      if (!trimmed.ok()) std::fprintf(stderr, "traceryd: %s\n", trimmed.ToString().c_str());
+    }
+    engine_->Advance(rd);
+  }
+}
+
+Result<consensus::ProposalOps::Info> Node::Inspect(const std::string& proposal) {
+  // Solo: the proposal is the block this node just built; name it without re-validating.
+  if (!proposed_.empty() && proposed_.back().bytes == proposal) {
+    return Info{proposed_.back().header.height(), proposed_.back().hash};
+  }
+  ASSIGN_OR_RETURN(ledger::ParsedBlock block, ledger::ParseBlock(proposal));
+  RETURN_IF_ERROR(ledger_->ValidateBlock(block));
+  return Info{block.header.height(), block.hash};
+}
+
+v1::CommitSignature Node::SignVote(uint64_t height, const Hash32& hash, uint64_t term) {
+  v1::CommitSignature s;
+  s.set_node_id(config_.node_id);
+  s.set_signature(
+      key_.Sign(Purpose::kCommit, genesis_.hash(), ledger::CommitVotePayload(height, hash, term)));
+  return s;
+}
+
+}  // namespace tracery::node

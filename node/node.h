@@ -1,0 +1,97 @@
+// The node: genesis, ledger, pending log, consensus engine and the owner thread that drives
+// the engine (Ready → persist → send → apply). HTTP handlers call Submit and the read
+// methods from their own threads.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "config.h"
+#include "metrics.h"
+#include "pending_log.h"
+#include "tracery/consensus/engine.h"
+#include "tracery/ledger/ledger.h"
+
+namespace tracery::node {
+
+struct SubmitResult {
+  Hash32 tx_id{};
+  bool replayed = false;  // the Idempotency-Key was seen before with the same body
+};
+
+class Node final : public consensus::ProposalOps {
+ public:
+  // Loads the genesis and the node key, opens (and verifies) the ledger and the pending log,
+  // and re-queues the pending transactions that the ledger does not hold yet.
+  static Result<std::unique_ptr<Node>> Open(const NodeConfig& config);
+  ~Node() override;
+
+  // Starts the owner thread.
+  void Start();
+  // Stops taking transactions, finishes the block in progress and joins the owner thread.
+  void Stop();
+
+  // Signs the checkpoints as one transaction of `org` with the node key, verifies it, syncs
+  // it to the pending log and queues it for the next block.
+  // `idempotency`: (key, SHA-256 of the request body), scoped by org.
+  Result<SubmitResult> Submit(const std::string& org, const std::vector<v1::Checkpoint>& checkpoints,
+                              const std::optional<std::pair<std::string, Hash32>>& idempotency);
+  // Waits until the transaction is in the ledger, or the timeout passes (Unavailable).
+  Result<ledger::TxLocation> WaitCommitted(const Hash32& tx_id, int64_t timeout_ms);
+
+  const ledger::Ledger& ledger() const { return *ledger_; }
+  const ledger::Genesis& genesis() const { return genesis_; }
+  const NodeConfig& config() const { return config_; }
+  const std::string& org() const { return org_; }
+  Metrics& metrics() { return metrics_; }
+  size_t pending() const;
+  bool running() const;
+
+  // ProposalOps
+  Result<Info> Inspect(const std::string& proposal) override;
+  v1::CommitSignature SignVote(uint64_t height, const Hash32& hash, uint64_t term) override;
+
+ private:
+  Node(NodeConfig config, ledger::Genesis genesis, PrivateKey key);
+  Status Recover();
+  Status Enqueue(ledger::ParsedTx tx);
+  void Run();
+  void CommitBatch(std::vector<ledger::ParsedTx> batch);
+  void ApplyReady();
+
+  const NodeConfig config_;
+  const ledger::Genesis genesis_;
+  const PrivateKey key_;
+  std::string org_;
+  std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<PendingLog> pending_log_;
+  std::unique_ptr<consensus::Engine> engine_;
+  Metrics metrics_;
+
+  mutable std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<ledger::ParsedTx> queue_;                    // guarded by queue_mu_
+  std::map<Hash32, int64_t> accepted_at_ms_;              // guarded by queue_mu_
+  size_t in_progress_ = 0;                                // guarded by queue_mu_
+  bool stopping_ = false;                                 // guarded by queue_mu_
+  bool started_ = false;                                  // guarded by queue_mu_
+
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;  // notified after every block
+
+  std::mutex idempotency_mu_;
+  std::condition_variable idempotency_cv_;
+  std::set<std::string> idempotency_in_flight_;  // guarded by idempotency_mu_
+
+  std::deque<ledger::ParsedBlock> proposed_;  // owner thread only
+  std::thread owner_;
+};
+
+}  // namespace tracery::node
