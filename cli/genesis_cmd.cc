@@ -135,28 +135,43 @@ int Init(const Argv& argv) {
   if (!parsed.ok()) return Fail(parsed.status());
   if (Status st = WriteFileAtomic(dir + "/genesis.json", genesis_text); !st.ok()) return Fail(st);
 
+  // API tokens: an admin and an auditor per organisation, and for every node but the
+  // validator a token it presents to the validator when it forwards and follows.
+  std::vector<json> tokens(orgs.size(), json::array());
+  auto add_token = [&](size_t holder, size_t at, const std::string& org, const std::string& name,
+                       const std::string& role, const std::string& file) -> Status {
+    const std::string token = Base64UrlEncode(RandomBytes(32));
+    RETURN_IF_ERROR(WriteToken(dir + "/" + orgs[holder] + "/" + file, token));
+    tokens[at].push_back(
+        {{"name", name}, {"org", org}, {"role", role}, {"sha256", HashHex(Sha256(token))}});
+    return Status::Ok();
+  };
+  for (size_t i = 0; i < orgs.size(); ++i) {
+    for (const char* role : {"admin", "auditor"}) {
+      Status st = add_token(i, i, orgs[i], orgs[i] + "-" + role, role, std::string(role) + ".token");
+      if (!st.ok()) return Fail(st);
+    }
+    if (i != 0) {
+      Status st = add_token(i, 0, orgs[i], orgs[i] + "-node", "partner", "peer.token");
+      if (!st.ok()) return Fail(st);
+    }
+  }
   json summary = json::array();
   const std::string validator_api = "http://127.0.0.1:" + std::to_string(base_port);
   for (size_t i = 0; i < orgs.size(); ++i) {
     const std::string& org = orgs[i];
     const std::string org_dir = dir + "/" + org;
-    json tokens = json::array();
-    for (const char* role : {"admin", "auditor"}) {
-      const std::string token = Base64UrlEncode(RandomBytes(32));
-      if (Status st = WriteToken(org_dir + "/" + role + ".token", token); !st.ok()) return Fail(st);
-      tokens.push_back({{"name", org + "-" + role},
-                        {"org", org},
-                        {"role", role},
-                        {"sha256", HashHex(Sha256(token))}});
-    }
     json config{{"nodeId", org + "-node"},
                 {"genesis", "../genesis.json"},
                 {"key", "node.key"},
                 {"dataDir", "data"},
                 {"api", {{"listen", "127.0.0.1:" + std::to_string(base_port + i)}}},
-                {"tokens", tokens},
+                {"tokens", tokens[i]},
                 {"blocks", {{"maxTxs", 4000}, {"intervalMs", 2}}}};
-    if (i != 0) config["validatorApi"] = validator_api;
+    if (i != 0) {
+      config["validatorApi"] = validator_api;
+      config["validatorTokenFile"] = "peer.token";
+    }
     if (Status st = WriteFileAtomic(org_dir + "/node.json", config.dump(2) + "\n"); !st.ok()) {
       return Fail(st);
     }

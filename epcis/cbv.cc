@@ -12,34 +12,83 @@ using namespace std::string_view_literals;
 // ontology at https://ref.gs1.org/cbv/). Each list is sorted in byte order so that lookups are
 // binary searches; the static_asserts below keep it so.
 constexpr std::array kBizSteps = {
-    "accepting"sv,       "arriving"sv,         "assembling"sv,
-    "collecting"sv,      "commissioning"sv,    "consigning"sv,
-    "creating_class_instance"sv, "cycle_counting"sv, "decommissioning"sv,
-    "departing"sv,       "destroying"sv,       "disassembling"sv,
-    "dispensing"sv,      "encoding"sv,         "entering_exiting"sv,
-    "holding"sv,         "inspecting"sv,       "installing"sv,
-    "killing"sv,         "loading"sv,          "other"sv,
-    "packing"sv,         "picking"sv,          "receiving"sv,
-    "removing"sv,        "repackaging"sv,      "repairing"sv,
-    "replacing"sv,       "reserving"sv,        "retail_selling"sv,
-    "sampling"sv,        "sensor_reporting"sv, "shipping"sv,
-    "staging_outbound"sv, "stock_taking"sv,    "stocking"sv,
-    "storing"sv,         "transporting"sv,     "unloading"sv,
-    "unpacking"sv,       "void_shipping"sv,
+    "accepting"sv,
+    "arriving"sv,
+    "assembling"sv,
+    "collecting"sv,
+    "commissioning"sv,
+    "consigning"sv,
+    "creating_class_instance"sv,
+    "cycle_counting"sv,
+    "decommissioning"sv,
+    "departing"sv,
+    "destroying"sv,
+    "disassembling"sv,
+    "dispensing"sv,
+    "encoding"sv,
+    "entering_exiting"sv,
+    "holding"sv,
+    "inspecting"sv,
+    "installing"sv,
+    "killing"sv,
+    "loading"sv,
+    "other"sv,
+    "packing"sv,
+    "picking"sv,
+    "receiving"sv,
+    "removing"sv,
+    "repackaging"sv,
+    "repairing"sv,
+    "replacing"sv,
+    "reserving"sv,
+    "retail_selling"sv,
+    "sampling"sv,
+    "sensor_reporting"sv,
+    "shipping"sv,
+    "staging_outbound"sv,
+    "stock_taking"sv,
+    "stocking"sv,
+    "storing"sv,
+    "transporting"sv,
+    "unloading"sv,
+    "unpacking"sv,
+    "void_shipping"sv,
 };
 
 constexpr std::array kDispositions = {
-    "active"sv,              "available"sv,           "completeness_inferred"sv,
-    "completeness_verified"sv, "conformant"sv,        "container_closed"sv,
-    "container_open"sv,      "damaged"sv,             "destroyed"sv,
-    "dispensed"sv,           "disposed"sv,            "encoded"sv,
-    "expired"sv,             "in_progress"sv,         "in_transit"sv,
-    "inactive"sv,            "mismatch_class"sv,      "mismatch_instance"sv,
-    "mismatch_quantity"sv,   "needs_replacement"sv,   "no_pedigree_match"sv,
-    "non_conformant"sv,      "non_sellable_other"sv,  "partially_dispensed"sv,
-    "recalled"sv,            "reserved"sv,            "retail_sold"sv,
-    "returned"sv,            "sellable_accessible"sv, "sellable_not_accessible"sv,
-    "stolen"sv,              "unavailable"sv,         "unknown"sv,
+    "active"sv,
+    "available"sv,
+    "completeness_inferred"sv,
+    "completeness_verified"sv,
+    "conformant"sv,
+    "container_closed"sv,
+    "container_open"sv,
+    "damaged"sv,
+    "destroyed"sv,
+    "dispensed"sv,
+    "disposed"sv,
+    "encoded"sv,
+    "expired"sv,
+    "in_progress"sv,
+    "in_transit"sv,
+    "inactive"sv,
+    "mismatch_class"sv,
+    "mismatch_instance"sv,
+    "mismatch_quantity"sv,
+    "needs_replacement"sv,
+    "no_pedigree_match"sv,
+    "non_conformant"sv,
+    "non_sellable_other"sv,
+    "partially_dispensed"sv,
+    "recalled"sv,
+    "reserved"sv,
+    "retail_sold"sv,
+    "returned"sv,
+    "sellable_accessible"sv,
+    "sellable_not_accessible"sv,
+    "stolen"sv,
+    "unavailable"sv,
+    "unknown"sv,
 };
 
 constexpr std::array kSourceDestTypes = {
@@ -49,7 +98,7 @@ constexpr std::array kSourceDestTypes = {
 };
 
 constexpr std::array kBizTransactionTypes = {
-    "bol"sv, "cert"sv, "desadv"sv,    "inv"sv,    "pedigree"sv, "po"sv,
+    "bol"sv, "cert"sv,      "desadv"sv, "inv"sv, "pedigree"sv, "po"sv,
     "poc"sv, "prodorder"sv, "recadv"sv, "rma"sv, "testprd"sv,  "testres"sv,
 };
 
@@ -103,40 +152,56 @@ Status NotInList(CbvVocabulary vocabulary, std::string_view value) {
 
 const char* CbvVocabularyName(CbvVocabulary vocabulary) {
   switch (vocabulary) {
-    case CbvVocabulary::kBizStep: return "business step";
-    case CbvVocabulary::kDisposition: return "disposition";
-    case CbvVocabulary::kSourceDestType: return "source/destination type";
-    case CbvVocabulary::kBizTransactionType: return "business transaction type";
+    case CbvVocabulary::kBizStep:
+      return "business step";
+    case CbvVocabulary::kDisposition:
+      return "disposition";
+    case CbvVocabulary::kSourceDestType:
+      return "source/destination type";
+    case CbvVocabulary::kBizTransactionType:
+      return "business transaction type";
   }
   ::tracery::CheckFailed(__FILE__, __LINE__, "unknown CbvVocabulary");
 }
 
 std::string_view CbvWebUriPrefix(CbvVocabulary vocabulary) {
   switch (vocabulary) {
-    case CbvVocabulary::kBizStep: return "https://ref.gs1.org/cbv/BizStep-";
-    case CbvVocabulary::kDisposition: return "https://ref.gs1.org/cbv/Disp-";
-    case CbvVocabulary::kSourceDestType: return "https://ref.gs1.org/cbv/SDT-";
-    case CbvVocabulary::kBizTransactionType: return "https://ref.gs1.org/cbv/BTT-";
+    case CbvVocabulary::kBizStep:
+      return "https://ref.gs1.org/cbv/BizStep-";
+    case CbvVocabulary::kDisposition:
+      return "https://ref.gs1.org/cbv/Disp-";
+    case CbvVocabulary::kSourceDestType:
+      return "https://ref.gs1.org/cbv/SDT-";
+    case CbvVocabulary::kBizTransactionType:
+      return "https://ref.gs1.org/cbv/BTT-";
   }
   ::tracery::CheckFailed(__FILE__, __LINE__, "unknown CbvVocabulary");
 }
 
 std::string_view CbvUrnPrefix(CbvVocabulary vocabulary) {
   switch (vocabulary) {
-    case CbvVocabulary::kBizStep: return "urn:epcglobal:cbv:bizstep:";
-    case CbvVocabulary::kDisposition: return "urn:epcglobal:cbv:disp:";
-    case CbvVocabulary::kSourceDestType: return "urn:epcglobal:cbv:sdt:";
-    case CbvVocabulary::kBizTransactionType: return "urn:epcglobal:cbv:btt:";
+    case CbvVocabulary::kBizStep:
+      return "urn:epcglobal:cbv:bizstep:";
+    case CbvVocabulary::kDisposition:
+      return "urn:epcglobal:cbv:disp:";
+    case CbvVocabulary::kSourceDestType:
+      return "urn:epcglobal:cbv:sdt:";
+    case CbvVocabulary::kBizTransactionType:
+      return "urn:epcglobal:cbv:btt:";
   }
   ::tracery::CheckFailed(__FILE__, __LINE__, "unknown CbvVocabulary");
 }
 
 std::span<const std::string_view> CbvValues(CbvVocabulary vocabulary) {
   switch (vocabulary) {
-    case CbvVocabulary::kBizStep: return kBizSteps;
-    case CbvVocabulary::kDisposition: return kDispositions;
-    case CbvVocabulary::kSourceDestType: return kSourceDestTypes;
-    case CbvVocabulary::kBizTransactionType: return kBizTransactionTypes;
+    case CbvVocabulary::kBizStep:
+      return kBizSteps;
+    case CbvVocabulary::kDisposition:
+      return kDispositions;
+    case CbvVocabulary::kSourceDestType:
+      return kSourceDestTypes;
+    case CbvVocabulary::kBizTransactionType:
+      return kBizTransactionTypes;
   }
   ::tracery::CheckFailed(__FILE__, __LINE__, "unknown CbvVocabulary");
 }

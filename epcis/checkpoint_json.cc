@@ -4,12 +4,11 @@
 #include <charconv>
 #include <cmath>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tracery/core/crypto.h"
 #include "tracery/core/encoding.h"
@@ -39,10 +38,8 @@ struct EventTypeName {
   TypeBit bit;
 };
 constexpr EventTypeName kEventTypes[] = {
-    {"ObjectEvent", kObject},
-    {"AggregationEvent", kAggregation},
-    {"TransactionEvent", kTransaction},
-    {"TransformationEvent", kTransformation},
+    {"ObjectEvent", kObject},           {"AggregationEvent", kAggregation},
+    {"TransactionEvent", kTransaction}, {"TransformationEvent", kTransformation},
     {"AssociationEvent", kAssociation},
 };
 
@@ -86,9 +83,9 @@ static_assert(MembersSorted());
 
 const MemberRule* FindMember(std::string_view name) {
   const MemberRule* end = std::end(kMembers);
-  const MemberRule* it = std::lower_bound(
-      std::begin(kMembers), end, name,
-      [](const MemberRule& rule, std::string_view n) { return rule.name < n; });
+  const MemberRule* it =
+      std::lower_bound(std::begin(kMembers), end, name,
+                       [](const MemberRule& rule, std::string_view n) { return rule.name < n; });
   return it != end && it->name == name ? it : nullptr;
 }
 
@@ -130,9 +127,9 @@ Status Invalid(const std::string& path, std::string_view what) {
 }
 
 Status TooLong(const std::string& path, size_t size) {
-  return ResourceExhausted(path + ": " + std::to_string(size) + " bytes exceed the limit of " +
-                           std::to_string(kMaxIdentifierBytes) +
-                           " bytes per identifier (kMaxIdentifierBytes)");
+  return InvalidArgument(path + ": " + std::to_string(size) + " bytes exceed the limit of " +
+                         std::to_string(kMaxIdentifierBytes) +
+                         " bytes per identifier (kMaxIdentifierBytes)");
 }
 
 const json* Find(const json& object, const char* name) {
@@ -159,8 +156,8 @@ Status CheckDepth(const json& root, const std::string& path) {
     pending.pop_back();
     if (!value->is_structured()) continue;
     if (depth > kMaxJsonDepth) {
-      return ResourceExhausted(path + ": nesting deeper than " + std::to_string(kMaxJsonDepth) +
-                               " levels (kMaxJsonDepth)");
+      return InvalidArgument(path + ": nesting deeper than " + std::to_string(kMaxJsonDepth) +
+                             " levels (kMaxJsonDepth)");
     }
     for (const json& child : *value) pending.emplace_back(&child, depth + 1);
   }
@@ -217,14 +214,18 @@ Status CheckEventId(std::string_view s, const std::string& path) {
         s.substr(kHashPrefix.size() + 64) == kHashSuffix) {
       return Status::Ok();
     }
-    return Invalid(path, "an ni: event ID must read ni:///sha-256;<64 lowercase hex "
-                         "digits>?ver=CBV2.0, got " + Shown(s));
+    return Invalid(path,
+                   "an ni: event ID must read ni:///sha-256;<64 lowercase hex "
+                   "digits>?ver=CBV2.0, got " +
+                       Shown(s));
   }
   for (std::string_view scheme : {"urn:", "http://", "https://"}) {
     if (StartsWith(s, scheme) && s.size() > scheme.size()) return Status::Ok();
   }
-  return Invalid(path, "must be a URI (ni:///sha-256;...?ver=CBV2.0, urn:... or http(s)://...), "
-                       "got " + Shown(s));
+  return Invalid(path,
+                 "must be a URI (ni:///sha-256;...?ver=CBV2.0, urn:... or http(s)://...), "
+                 "got " +
+                     Shown(s));
 }
 
 Result<std::string> ReadCbv(const json& v, const std::string& path, CbvVocabulary vocabulary) {
@@ -253,7 +254,7 @@ Result<std::string> FormatQuantity(double d, const std::string& path) {
   if (!std::isfinite(d)) return Invalid(path, "must be a finite number");
   if (d < 0) return Invalid(path, "must not be negative");
   if (d >= static_cast<double>(kMaxQuantity)) {
-    return ResourceExhausted(path + ": must be below 2^53 (kMaxQuantity)");
+    return InvalidArgument(path + ": must be below 2^53 (kMaxQuantity)");
   }
   if (d == std::floor(d)) return std::to_string(static_cast<uint64_t>(d));  // also -0 → "0"
   char buf[64];
@@ -285,7 +286,7 @@ bool IsDecimal(std::string_view s) {
 
 Result<double> ParseDecimal(std::string_view s, const std::string& path) {
   if (s.size() > kMaxIdentifierBytes) return TooLong(path, s.size());
-  
+  if (StartsWith(s, "-")) return Invalid(path, "must not be negative");
   if (!IsDecimal(s)) return Invalid(path, "not a decimal number: " + Shown(s));
   double d = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
@@ -298,7 +299,7 @@ Result<double> ParseDecimal(std::string_view s, const std::string& path) {
 Result<std::string> ReadQuantityValue(const json& v, const std::string& path) {
   if (v.is_number_unsigned()) {
     uint64_t u = v.get<uint64_t>();
-    if (u >= kMaxQuantity) return ResourceExhausted(path + ": must be below 2^53 (kMaxQuantity)");
+    if (u >= kMaxQuantity) return InvalidArgument(path + ": must be below 2^53 (kMaxQuantity)");
     return std::to_string(u);
   }
   if (v.is_number_integer()) {
@@ -351,9 +352,9 @@ Result<v1::Quantity> ReadQuantity(const json& v, const std::string& path) {
 Status CheckList(const json& v, const std::string& path) {
   if (!v.is_array()) return Invalid(path, "expected an array");
   if (v.size() > kMaxListEntries) {
-    return ResourceExhausted(path + ": " + std::to_string(v.size()) +
-                             " entries exceed the limit of " + std::to_string(kMaxListEntries) +
-                             " (kMaxListEntries)");
+    return InvalidArgument(path + ": " + std::to_string(v.size()) +
+                           " entries exceed the limit of " + std::to_string(kMaxListEntries) +
+                           " (kMaxListEntries)");
   }
   return Status::Ok();
 }
@@ -427,7 +428,8 @@ Result<TypeBit> ReadType(const json& j, const Paths& p) {
   }
   return Invalid(p.Field("type"),
                  "must be ObjectEvent, AggregationEvent, TransactionEvent, TransformationEvent "
-                 "or AssociationEvent, got " + Shown(name));
+                 "or AssociationEvent, got " +
+                     Shown(name));
 }
 
 Status CheckMembersForType(const json& j, const Paths& p, TypeBit type,
@@ -486,10 +488,10 @@ Status ReadLists(const json& j, const Paths& p, v1::Checkpoint* c) {
     const char* name;
     RepeatedPtrField<std::string>* out;
   };
-  for (const IdList& list : {IdList{"epcList", c->mutable_epc_list()},
-                             IdList{"childEPCs", c->mutable_child_epcs()},
-                             IdList{"inputEPCList", c->mutable_input_epc_list()},
-                             IdList{"outputEPCList", c->mutable_output_epc_list()}}) {
+  for (const IdList& list :
+       {IdList{"epcList", c->mutable_epc_list()}, IdList{"childEPCs", c->mutable_child_epcs()},
+        IdList{"inputEPCList", c->mutable_input_epc_list()},
+        IdList{"outputEPCList", c->mutable_output_epc_list()}}) {
     if (const json* v = Find(j, list.name)) {
       RETURN_IF_ERROR(ReadIdentifierList(*v, p.Field(list.name), list.out));
     }
@@ -515,8 +517,7 @@ Status ReadLists(const json& j, const Paths& p, v1::Checkpoint* c) {
   for (const TypedList& list :
        {TypedList{"sourceList", &kSourceForm, c->mutable_source_list()},
         TypedList{"destinationList", &kDestinationForm, c->mutable_destination_list()},
-        TypedList{"bizTransactionList", &kBizTransactionForm,
-                  c->mutable_biz_transaction_list()}}) {
+        TypedList{"bizTransactionList", &kBizTransactionForm, c->mutable_biz_transaction_list()}}) {
     if (const json* v = Find(j, list.name)) {
       RETURN_IF_ERROR(ReadTypedIdList(*v, p.Field(list.name), *list.form, list.out));
     }
@@ -535,10 +536,9 @@ Result<std::string> Dump(const json& j, const Paths& p) {
     return Invalid(p.Self(), std::string("cannot be serialised: ") + e.what());
   }
   if (dumped.size() > kMaxCheckpointJsonBytes) {
-    return ResourceExhausted(p.Self() + ": " + std::to_string(dumped.size()) +
-                             " bytes serialised exceed the limit of " +
-                             std::to_string(kMaxCheckpointJsonBytes) +
-                             " bytes (kMaxCheckpointJsonBytes)");
+    return InvalidArgument(
+        p.Self() + ": " + std::to_string(dumped.size()) + " bytes serialised exceed the limit of " +
+        std::to_string(kMaxCheckpointJsonBytes) + " bytes (kMaxCheckpointJsonBytes)");
   }
   return dumped;
 }
@@ -651,9 +651,9 @@ Result<json> ParseBody(std::string_view body) {
       case json::parse_event_t::object_start:
       case json::parse_event_t::array_start:
         if (static_cast<size_t>(depth) >= kMaxJsonDepth) {
-          throw BodyRejected{ResourceExhausted("body: nesting deeper than " +
-                                               std::to_string(kMaxJsonDepth) +
-                                               " levels (kMaxJsonDepth)")};
+          throw BodyRejected{InvalidArgument("body: nesting deeper than " +
+                                             std::to_string(kMaxJsonDepth) +
+                                             " levels (kMaxJsonDepth)")};
         }
         if (event == json::parse_event_t::object_start) keys.emplace_back();
         break;
@@ -739,9 +739,9 @@ Result<std::vector<v1::Checkpoint>> CheckpointsFromJsonText(std::string_view bod
   if (!j.is_array()) return InvalidArgument("body: expected a checkpoint object or an array");
   if (j.empty()) return InvalidArgument("body: expected at least one checkpoint");
   if (j.size() > max_checkpoints) {
-    return ResourceExhausted("body: " + std::to_string(j.size()) +
-                             " checkpoints exceed the limit of " +
-                             std::to_string(max_checkpoints) + " per request");
+    return InvalidArgument("body: " + std::to_string(j.size()) +
+                           " checkpoints exceed the limit of " + std::to_string(max_checkpoints) +
+                           " per request");
   }
   out.reserve(j.size());
   for (size_t i = 0; i < j.size(); ++i) {

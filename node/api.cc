@@ -221,6 +221,10 @@ HttpResponse Api::Handle(const HttpRequest& request) {
     if (auto r = only("POST")) return finish(*r);
     return finish(PostCheckpoints(*who, request, *query));
   }
+  if (is({"v1", "txs"})) {
+    if (auto r = only("POST")) return finish(*r);
+    return finish(PostTxs(*who, request));
+  }
   if (is({"v1", "ledger", "head"})) {
     if (auto r = only("GET")) return finish(*r);
     return finish(GetHead());
@@ -292,6 +296,41 @@ HttpResponse Api::PostCheckpoints(const Principal& who, const HttpRequest& reque
   return r;
 }
 
+HttpResponse Api::PostTxs(const Principal& who, const HttpRequest& request) {
+  if (!CanWrite(who.role)) {
+    return Problem(403, "forbidden", "Forbidden",
+                   "principal '" + who.name + "' may not write transactions");
+  }
+  // Frames: a 4-byte big-endian length, then that many bytes of a serialised Tx.
+  std::vector<std::string> txs;
+  std::string_view body = request.body;
+  while (!body.empty()) {
+    if (body.size() < 4) {
+      return Problem(400, "invalid-request", "The request is not valid", "a frame is cut short");
+    }
+    const uint32_t n = GetBe32(body);
+    if (n > ledger::kMaxTxBytes || body.size() - 4 < n) {
+      return Problem(400, "invalid-request", "The request is not valid",
+                     "frame " + std::to_string(txs.size()) + " is longer than the body or the limit");
+    }
+    txs.emplace_back(body.substr(4, n));
+    body.remove_prefix(4 + n);
+    if (txs.size() > node_->config().max_block_txs) {
+      return Problem(400, "invalid-request", "The request is not valid",
+                     "at most " + std::to_string(node_->config().max_block_txs) +
+                         " transactions per request");
+    }
+  }
+  if (txs.empty()) {
+    return Problem(400, "invalid-request", "The request is not valid", "no transaction in the body");
+  }
+  auto ids = node_->AcceptForwarded(who.org, std::move(txs));
+  if (!ids.ok()) return ProblemFromStatus(ids.status());
+  json out = json::array();
+  for (const Hash32& id : *ids) out.push_back(HashHex(id));
+  return Json(202, {{"txIds", out}});
+}
+
 HttpResponse Api::GetHead() {
   const ledger::Head h = node_->ledger().head();
   return Json(200, {{"height", h.height},
@@ -306,6 +345,11 @@ HttpResponse Api::GetBlock(const std::string& height_text,
                            const std::map<std::string, std::string>& query) {
   auto height = ParseUint(height_text, "height");
   if (!height.ok()) return ProblemFromStatus(height.status());
+  if (auto it = query.find("waitMs"); it != query.end()) {
+    auto wait_ms = ParseUint(it->second, "waitMs");
+    if (!wait_ms.ok()) return ProblemFromStatus(wait_ms.status());
+    node_->WaitHeight(*height, static_cast<int64_t>(std::min<uint64_t>(*wait_ms, 5000)));
+  }
   auto block = node_->ledger().ReadBlock(*height);
   if (!block.ok()) return ProblemFromStatus(block.status());
   auto cert = node_->ledger().ReadCertificate(*height);

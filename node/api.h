@@ -48,6 +48,7 @@ class Api {
 
   HttpResponse PostCheckpoints(const Principal& who, const HttpRequest& request,
                                const std::map<std::string, std::string>& query);
+  HttpResponse PostTxs(const Principal& who, const HttpRequest& request);
   HttpResponse GetHead();
   HttpResponse GetBlock(const std::string& height_text, const std::map<std::string, std::string>& query);
   HttpResponse GetTxProof(const std::string& tx_id_hex);

@@ -78,6 +78,10 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       c.max_pending_txs = b.value("maxPendingTxs", c.max_pending_txs);
     }
     c.commit_wait_timeout_ms = j.value("commitWaitTimeoutMs", c.commit_wait_timeout_ms);
+    c.validator_api = j.value("validatorApi", "");
+    if (j.contains("validatorTokenFile")) {
+      c.validator_token_path = Resolve(base, j["validatorTokenFile"].get<std::string>());
+    }
   } catch (const std::exception& e) {
     return InvalidArgument(path + ": " + e.what());
   }

@@ -42,6 +42,10 @@ struct NodeConfig {
   // Pending transactions accepted but not yet in a block; beyond it writes get 503.
   size_t max_pending_txs = 200000;
   int64_t commit_wait_timeout_ms = 30000;
+  // A node that is not a validator (solo consensus: every node but one) forwards its signed
+  // transactions to the validator's API and follows the ledger from it.
+  std::string validator_api;         // http://host:port
+  std::string validator_token_path;  // bearer token of this node at the validator
 };
 
 Result<NodeConfig> LoadNodeConfig(const std::string& path);

@@ -2,7 +2,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
+#include <nlohmann/json.hpp>
+
+#include "http_client.h"
 #include "tracery/consensus/solo.h"
 #include "tracery/core/encoding.h"
 #include "tracery/core/key_file.h"
@@ -43,14 +47,19 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
   }
   std::unique_ptr<Node> node(new Node(config, std::move(genesis), std::move(key)));
   node->org_ = self->org;
-  if (!self->validator) {
+  if (!self->validator && config.validator_api.empty()) {
     return FailedPrecondition("node '" + config.node_id +
-                              "' is not a validator; with solo consensus, clients of other "
-                              "organisations submit through the validator node");
+                              "' is not a validator: its configuration must name validatorApi, "
+                              "the validator it forwards transactions to and follows");
   }
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) return IoError("cannot create data folder " + config.data_dir + ": " + ec.message());
   ASSIGN_OR_RETURN(node->ledger_, ledger::Ledger::Open(config.data_dir + "/ledger", node->genesis_));
   ASSIGN_OR_RETURN(node->pending_log_, PendingLog::Open(config.data_dir + "/pending"));
-  node->engine_ = std::make_unique<consensus::SoloEngine>(config.node_id, node.get());
+  if (self->validator) {
+    node->engine_ = std::make_unique<consensus::SoloEngine>(config.node_id, node.get());
+  }
   RETURN_IF_ERROR(node->Recover());
   return node;
 }
@@ -78,7 +87,12 @@ void Node::Start() {
   std::lock_guard lock(queue_mu_);
   if (started_) return;
   started_ = true;
-  owner_ = std::thread([this] { Run(); });
+  if (is_validator()) {
+    owner_ = std::thread([this] { Run(); });
+  } else {
+    owner_ = std::thread([this] { RunForwarder(); });
+    sync_ = std::thread([this] { RunSync(); });
+  }
 }
 
 void Node::Stop() {
@@ -87,8 +101,15 @@ void Node::Stop() {
     stopping_ = true;  // the owner thread drains the queue, then ends
   }
   queue_cv_.notify_all();
-  if (owner_.joinable()) owner_.join();
   commit_cv_.notify_all();
+  if (owner_.joinable()) owner_.join();
+  if (sync_.joinable()) sync_.join();
+  commit_cv_.notify_all();
+}
+
+bool Node::Stopping() const {
+  std::lock_guard lock(queue_mu_);
+  return stopping_;
 }
 
 bool Node::running() const {
@@ -209,35 +230,33 @@ Result<ledger::TxLocation> Node::WaitCommitted(const Hash32& tx_id, int64_t time
   }
 }
 
+std::vector<ledger::ParsedTx> Node::TakeBatch() {
+  std::vector<ledger::ParsedTx> batch;
+  std::unique_lock lock(queue_mu_);
+  queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+  if (queue_.empty()) return batch;  // stopping, nothing left
+  if (config_.block_interval_ms > 0 && queue_.size() < config_.max_block_txs && !stopping_) {
+    queue_cv_.wait_for(lock, std::chrono::milliseconds(config_.block_interval_ms),
+                       [&] { return stopping_ || queue_.size() >= config_.max_block_txs; });
+  }
+  size_t bytes = 0;
+  while (!queue_.empty() && batch.size() < config_.max_block_txs &&
+         (batch.empty() || bytes + queue_.front().bytes.size() <= config_.max_block_bytes)) {
+    bytes += queue_.front().bytes.size();
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  in_progress_ = batch.size();
+  return batch;
+}
+
 void Node::Run() {
   while (true) {
-    std::vector<ledger::ParsedTx> batch;
-    {
-      std::unique_lock lock(queue_mu_);
-      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) break;  // stopping, nothing left to commit
-      if (config_.block_interval_ms > 0 && queue_.size() < config_.max_block_txs && !stopping_) {
-        queue_cv_.wait_for(lock, std::chrono::milliseconds(config_.block_interval_ms),
-                           [&] { return stopping_ || queue_.size() >= config_.max_block_txs; });
-      }
-      size_t bytes = 0;
-      while (!queue_.empty() && batch.size() < config_.max_block_txs &&
-             bytes + queue_.front().bytes.size() <= config_.max_block_bytes) {
-        bytes += queue_.front().bytes.size();
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-      if (batch.empty()) {  // one transaction above max_block_bytes: it goes alone
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-      in_progress_ = batch.size();
-    }
+    std::vector<ledger::ParsedTx> batch = TakeBatch();
+    if (batch.empty()) break;
     CommitBatch(std::move(batch));
-    {
-      std::lock_guard lock(queue_mu_);
-      in_progress_ = 0;
-    }
+    std::lock_guard lock(queue_mu_);
+    in_progress_ = 0;
   }
 }
 
@@ -290,34 +309,199 @@ void Node::ApplyReady() {
       }
       const auto t1 = std::chrono::steady_clock::now();
       metrics_.block_append_latency.Observe(std::chrono::duration<double>(t1 - t0).count());
-      metrics_.blocks_committed.fetch_add(1, std::memory_order_relaxed);
-      std::vector<Hash32> ids;
-      uint64_t checkpoints = 0;
-      const int64_t now = NowMs();
-      {
-        std::lock_guard lock(queue_mu_);
-        for (const ledger::ParsedTx& tx : block.txs) {
-          ids.push_back(tx.id);
-          checkpoints += tx.leaf_hashes.size();
-          auto it = accepted_at_ms_.find(tx.id);
-          if (it != accepted_at_ms_.end()) {
-            metrics_.commit_latency.Observe(static_cast<double>(now - it->second) / 1000.0);
-            accepted_at_ms_.erase(it);
-          }
-        }
-      }
-      metrics_.txs_committed.fetch_add(ids.size(), std::memory_order_relaxed);
-      metrics_.checkpoints_committed.fetch_add(checkpoints, std::memory_order_relaxed);
-      {
-        // Waiters check the ledger and wait under commit_mu_: taking it here means none of
-        // them is between its check and its wait, so none misses this notification.
-        std::lock_guard lock(commit_mu_);
-      }
-      commit_cv_.notify_all();
-      Status trimmed = pending_log_->Remove(ids);
-      if (!trimmed.ok()) std::fprintf(stderr, "traceryd: %s\n", trimmed.ToString().c_str());
+      NotifyCommitted(block);
     }
     engine_->Advance(rd);
+  }
+}
+
+void Node::NotifyCommitted(const ledger::ParsedBlock& block) {
+  metrics_.blocks_committed.fetch_add(1, std::memory_order_relaxed);
+  std::vector<Hash32> ids;
+  uint64_t checkpoints = 0;
+  const int64_t now = NowMs();
+  {
+    std::lock_guard lock(queue_mu_);
+    for (const ledger::ParsedTx& tx : block.txs) {
+      ids.push_back(tx.id);
+      checkpoints += tx.leaf_hashes.size();
+      auto it = accepted_at_ms_.find(tx.id);
+      if (it != accepted_at_ms_.end()) {
+        metrics_.commit_latency.Observe(static_cast<double>(now - it->second) / 1000.0);
+        accepted_at_ms_.erase(it);
+      }
+    }
+  }
+  metrics_.txs_committed.fetch_add(ids.size(), std::memory_order_relaxed);
+  metrics_.checkpoints_committed.fetch_add(checkpoints, std::memory_order_relaxed);
+  {
+    // Waiters check the ledger and wait under commit_mu_: taking it here means none of
+    // them is between its check and its wait, so none misses this notification.
+    std::lock_guard lock(commit_mu_);
+  }
+  commit_cv_.notify_all();
+  Status trimmed = pending_log_->Remove(ids);
+  if (!trimmed.ok()) std::fprintf(stderr, "traceryd: %s\n", trimmed.ToString().c_str());
+}
+
+bool Node::WaitHeight(uint64_t height, int64_t timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::unique_lock lock(commit_mu_);
+  while (ledger_->head().height < height) {
+    if (Stopping()) return false;
+    if (commit_cv_.wait_until(lock, deadline) == std::cv_status::timeout) {
+      return ledger_->head().height >= height;
+    }
+  }
+  return true;
+}
+
+Result<std::vector<Hash32>> Node::AcceptForwarded(const std::string& org,
+                                                  std::vector<std::string> txs) {
+  if (!is_validator()) return FailedPrecondition("this node is not a validator");
+  std::vector<ledger::ParsedTx> parsed;
+  std::vector<Hash32> ids;
+  // All or nothing: every transaction is checked before any is kept.
+  for (size_t i = 0; i < txs.size(); ++i) {
+    const std::string where = "transaction " + std::to_string(i);
+    auto tx = ledger::ParseTx(std::move(txs[i]));
+    if (!tx.ok()) return tx.status().Annotate(where);
+    if (tx->header.org() != org) {
+      return PermissionDenied(where + " is of org '" + tx->header.org() +
+                              "'; this principal writes for '" + org + "'");
+    }
+    RETURN_IF_ERROR(ledger::ValidateTx(*tx, genesis_).Annotate(where));
+    ids.push_back(tx->id);
+    parsed.push_back(std::move(tx).value());
+  }
+  {
+    std::lock_guard lock(queue_mu_);
+    if (queue_.size() + in_progress_ + parsed.size() > config_.max_pending_txs) {
+      return ResourceExhausted("the validator has " + std::to_string(config_.max_pending_txs) +
+                               " transactions pending; retry later");
+    }
+  }
+  for (ledger::ParsedTx& tx : parsed) {
+    if (ledger_->FindTx(tx.id).ok()) continue;  // a retry of a committed transaction
+    RETURN_IF_ERROR(pending_log_->Add(tx.id, tx.bytes, std::nullopt));
+    RETURN_IF_ERROR(Enqueue(std::move(tx)));
+    metrics_.txs_accepted.fetch_add(1, std::memory_order_relaxed);
+  }
+  return ids;
+}
+
+void Node::RunForwarder() {
+  std::string token;
+  if (auto t = ReadFile(config_.validator_token_path); t.ok()) token = *t;
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  std::unique_ptr<client::HttpClient> validator;
+  int64_t backoff_ms = 50;
+  while (true) {
+    std::vector<ledger::ParsedTx> batch = TakeBatch();
+    if (batch.empty()) break;
+    // Frames: 4-byte big-endian length, then the Tx bytes (docs/formats/node-api.md).
+    std::string body;
+    for (const ledger::ParsedTx& tx : batch) {
+      PutBe32(&body, static_cast<uint32_t>(tx.bytes.size()));
+      body += tx.bytes;
+    }
+    while (true) {
+      if (!validator) {
+        auto c = client::HttpClient::Create(config_.validator_api, 10000);
+        if (c.ok()) {
+          validator = std::move(c).value();
+          validator->set_bearer_token(token);
+        }
+      }
+      Result<client::Response> res = Unavailable("no client");
+      if (validator) {
+        res = validator->Request("POST", "/v1/txs", body,
+                                 {{"Content-Type", "application/x-tracery-txs"}});
+      }
+      if (res.ok() && res->status == 202) {
+        backoff_ms = 50;
+        break;
+      }
+      if (res.ok() && res->status >= 400 && res->status < 500) {
+        // Refused for good (invalid or not permitted): it will never commit.
+        std::fprintf(stderr, "traceryd: the validator refused %zu transactions: %s\n",
+                     batch.size(), client::DescribeError(*res).c_str());
+        std::vector<Hash32> ids;
+        for (const ledger::ParsedTx& tx : batch) ids.push_back(tx.id);
+        metrics_.txs_rejected.fetch_add(ids.size(), std::memory_order_relaxed);
+        (void)pending_log_->Remove(ids);
+        break;
+      }
+      if (!res.ok()) validator.reset();
+      // Unreachable or overloaded: keep the batch (it is in the pending log) and retry.
+      std::unique_lock lock(queue_mu_);
+      if (queue_cv_.wait_for(lock, std::chrono::milliseconds(backoff_ms),
+                             [&] { return stopping_; })) {
+        in_progress_ = 0;
+        return;  // pending transactions are forwarded again after a restart
+      }
+      backoff_ms = std::min<int64_t>(backoff_ms * 2, 2000);
+    }
+    std::lock_guard lock(queue_mu_);
+    in_progress_ = 0;
+  }
+}
+
+void Node::RunSync() {
+  std::string token;
+  if (auto t = ReadFile(config_.validator_token_path); t.ok()) token = *t;
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  std::unique_ptr<client::HttpClient> validator;
+  int64_t backoff_ms = 50;
+  auto pause = [&] {
+    std::unique_lock lock(queue_mu_);
+    queue_cv_.wait_for(lock, std::chrono::milliseconds(backoff_ms), [&] { return stopping_; });
+    backoff_ms = std::min<int64_t>(backoff_ms * 2, 2000);
+  };
+  while (!Stopping()) {
+    if (!validator) {
+      auto c = client::HttpClient::Create(config_.validator_api, 10000);
+      if (!c.ok()) {
+        pause();
+        continue;
+      }
+      validator = std::move(c).value();
+      validator->set_bearer_token(token);
+    }
+    const uint64_t next = ledger_->head().height + 1;
+    auto res = validator->Request(
+        "GET", "/v1/ledger/blocks/" + std::to_string(next) + "?format=raw&waitMs=1000");
+    if (!res.ok()) {
+      validator.reset();
+      pause();
+      continue;
+    }
+    if (res->status == 404) continue;  // not there yet: the validator waited for it
+    auto j = nlohmann::json::parse(res->body, nullptr, false);
+    auto block_bytes = Base64Decode(j.is_object() ? j.value("block", "") : "");
+    auto cert_bytes = Base64Decode(j.is_object() ? j.value("certificateBytes", "") : "");
+    v1::CommitCertificate cert;
+    Status st = res->status == 200 && block_bytes.ok() && cert_bytes.ok() &&
+                        cert.ParseFromString(*cert_bytes)
+                    ? Status::Ok()
+                    : Unavailable("bad block response: " + client::DescribeError(*res));
+    Result<ledger::ParsedBlock> block = st.ok() ? ledger::ParseBlock(*block_bytes) : st;
+    if (block.ok()) st = ledger::VerifyCertificate(cert, next, block->hash, genesis_);
+    if (st.ok() && block.ok()) st = ledger_->ValidateBlock(*block);
+    if (!block.ok() || !st.ok()) {
+      std::fprintf(stderr, "traceryd: block %llu from the validator refused: %s\n",
+                   static_cast<unsigned long long>(next),
+                   (block.ok() ? st : block.status()).ToString().c_str());
+      pause();
+      continue;
+    }
+    st = ledger_->Append(*block, cert);
+    if (!st.ok()) {
+      std::fprintf(stderr, "traceryd: fatal: ledger append failed: %s\n", st.ToString().c_str());
+      std::abort();
+    }
+    backoff_ms = 50;
+    NotifyCommitted(*block);
   }
 }
 

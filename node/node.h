@@ -1,6 +1,11 @@
 // The node: genesis, ledger, pending log, consensus engine and the owner thread that drives
 // the engine (Ready → persist → send → apply). HTTP handlers call Submit and the read
 // methods from their own threads.
+//
+// A validator builds blocks from its queue. A node that is not a validator (with solo
+// consensus, every node but one) is a follower: its forwarder thread sends the transactions
+// it signed to the validator's API, and its sync thread fetches each committed block from
+// the validator, checks the certificate, re-validates the block and appends it.
 #pragma once
 
 #include <condition_variable>
@@ -43,8 +48,15 @@ class Node final : public consensus::ProposalOps {
   // `idempotency`: (key, SHA-256 of the request body), scoped by org.
   Result<SubmitResult> Submit(const std::string& org, const std::vector<v1::Checkpoint>& checkpoints,
                               const std::optional<std::pair<std::string, Hash32>>& idempotency);
+  // Validator only: takes transactions that another node of `org` signed and forwarded.
+  // Each must be valid and of that org; one already in the ledger is accepted again.
+  Result<std::vector<Hash32>> AcceptForwarded(const std::string& org,
+                                              std::vector<std::string> txs);
   // Waits until the transaction is in the ledger, or the timeout passes (Unavailable).
   Result<ledger::TxLocation> WaitCommitted(const Hash32& tx_id, int64_t timeout_ms);
+  // Waits until the ledger reaches `height` or the timeout passes; returns whether it did.
+  bool WaitHeight(uint64_t height, int64_t timeout_ms);
+  bool is_validator() const { return engine_ != nullptr; }
 
   const ledger::Ledger& ledger() const { return *ledger_; }
   const ledger::Genesis& genesis() const { return genesis_; }
@@ -63,6 +75,13 @@ class Node final : public consensus::ProposalOps {
   Status Recover();
   Status Enqueue(ledger::ParsedTx tx);
   void Run();
+  void RunForwarder();
+  void RunSync();
+  // Takes up to max_block_txs queued transactions; waits while the queue is empty. Returns an
+  // empty batch when the node stops.
+  std::vector<ledger::ParsedTx> TakeBatch();
+  void NotifyCommitted(const ledger::ParsedBlock& block);
+  bool Stopping() const;
   void CommitBatch(std::vector<ledger::ParsedTx> batch);
   void ApplyReady();
 
@@ -92,6 +111,7 @@ class Node final : public consensus::ProposalOps {
 
   std::deque<ledger::ParsedBlock> proposed_;  // owner thread only
   std::thread owner_;
+  std::thread sync_;  // followers only
 };
 
 }  // namespace tracery::node

@@ -1,10 +1,10 @@
 #include "tracery/epcis/cbv.h"
 
-#include <string>
-#include <string_view>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
 
 namespace tracery::epcis {
 namespace {
@@ -89,8 +89,8 @@ TEST(CbvTest, ListsAreTheCompleteCbv20Lists) {
                         "sensor_reporting", "stock_taking", "transporting", "void_shipping"}) {
     EXPECT_TRUE(IsCbvValue(CbvVocabulary::kBizStep, v)) << v;
   }
-  for (const char* v : {"active", "completeness_inferred", "needs_replacement",
-                        "no_pedigree_match", "partially_dispensed", "unknown"}) {
+  for (const char* v : {"active", "completeness_inferred", "needs_replacement", "no_pedigree_match",
+                        "partially_dispensed", "unknown"}) {
     EXPECT_TRUE(IsCbvValue(CbvVocabulary::kDisposition, v)) << v;
   }
   for (const char* v : {"location", "owning_party", "possessing_party"}) {
@@ -118,12 +118,12 @@ TEST(CbvTest, ListsAreSortedWithoutDuplicates) {
 
 TEST(CbvTest, KeepsUserDefinedUris) {
   for (CbvVocabulary vocabulary : kVocabularies) {
-    for (const char* uri : {"http://epcis.example.com/user/vocab/bizstep/exampling",
-                            "https://example.org/voc/step-1?x=y",
-                            "urn:gs1:epcisapp:rail:btt:passage",
-                            "urn:epcglobal:cbv:other_namespace:value",
-                            // Not this vocabulary's Web URI prefix (case differs): user-defined.
-                            "https://ref.gs1.org/cbv/Bizstep-sensor_reporting"}) {
+    for (const char* uri :
+         {"http://epcis.example.com/user/vocab/bizstep/exampling",
+          "https://example.org/voc/step-1?x=y", "urn:gs1:epcisapp:rail:btt:passage",
+          "urn:epcglobal:cbv:other_namespace:value",
+          // Not this vocabulary's Web URI prefix (case differs): user-defined.
+          "https://ref.gs1.org/cbv/Bizstep-sensor_reporting"}) {
       EXPECT_EQ(Normalized(vocabulary, uri), uri);
     }
   }
@@ -151,10 +151,11 @@ TEST(CbvTest, RefusesUnknownBareValuesNamingVocabularyAndValue) {
 }
 
 TEST(CbvTest, RefusesUnknownValuesInTheVocabularysOwnUrnAndWebUri) {
-  for (const char* v : {"urn:epcglobal:cbv:bizstep:shiping", "https://ref.gs1.org/cbv/BizStep-shiping",
-                        "urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-",
-                        // A value of another vocabulary under this vocabulary's prefix.
-                        "urn:epcglobal:cbv:bizstep:in_transit"}) {
+  for (const char* v :
+       {"urn:epcglobal:cbv:bizstep:shiping", "https://ref.gs1.org/cbv/BizStep-shiping",
+        "urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-",
+        // A value of another vocabulary under this vocabulary's prefix.
+        "urn:epcglobal:cbv:bizstep:in_transit"}) {
     auto r = NormalizeCbv(CbvVocabulary::kBizStep, v);
     ASSERT_FALSE(r.ok()) << v;
     EXPECT_THAT(r.status().message(), HasSubstr("is not a CBV 2.0 business step")) << v;
@@ -176,9 +177,9 @@ TEST(CbvTest, BareValueShortensOnlyCbvWebUris) {
   EXPECT_EQ(CbvBareValue("https://ref.gs1.org/cbv/SDT-possessing_party"), "possessing_party");
   EXPECT_EQ(CbvBareValue("https://ref.gs1.org/cbv/BTT-po"), "po");
   // Not CBV values: returned unchanged.
-  for (const char* uri : {"https://ref.gs1.org/cbv/BizStep-shiping",
-                          "https://ref.gs1.org/cbv/Disp-shipping", "urn:epcglobal:cbv:disp:active",
-                          "http://example.com/step", "shipping", ""}) {
+  for (const char* uri :
+       {"https://ref.gs1.org/cbv/BizStep-shiping", "https://ref.gs1.org/cbv/Disp-shipping",
+        "urn:epcglobal:cbv:disp:active", "http://example.com/step", "shipping", ""}) {
     EXPECT_EQ(CbvBareValue(uri), uri);
   }
 }
@@ -187,8 +188,7 @@ TEST(CbvTest, VocabularyNames) {
   EXPECT_STREQ(CbvVocabularyName(CbvVocabulary::kBizStep), "business step");
   EXPECT_STREQ(CbvVocabularyName(CbvVocabulary::kDisposition), "disposition");
   EXPECT_STREQ(CbvVocabularyName(CbvVocabulary::kSourceDestType), "source/destination type");
-  EXPECT_STREQ(CbvVocabularyName(CbvVocabulary::kBizTransactionType),
-               "business transaction type");
+  EXPECT_STREQ(CbvVocabularyName(CbvVocabulary::kBizTransactionType), "business transaction type");
 }
 
 }  // namespace

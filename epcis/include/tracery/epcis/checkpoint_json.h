@@ -1,45 +1,49 @@
 // The JSON form of a tracery::v1::Checkpoint: what `POST /v1/checkpoints` accepts and what proofs
 // print. Members have their EPCIS 2.0 names:
 //
-//   {"eventID": "ni:///sha-256;<64 hex>?ver=CBV2.0",        required; or any urn:/http(s):// URI
-//    "type": "ObjectEvent",                                  required; one of the five event types
-//    "action": "OBSERVE",             required (ADD, OBSERVE, DELETE); absent for TransformationEvent
-//    "bizStep": "shipping", "disposition": "in_transit",     CBV values, normalised by cbv.h
-//    "eventTime": "2005-04-03T20:33:31.116-06:00",           required; RFC 3339 with an offset
-//    "eventTimeZoneOffset": "-06:00",                        optional; overrides eventTime's offset
-//    "readPoint": {"id": "urn:epc:id:sgln:..."},             or a plain string; so is bizLocation
-//    "epcList": ["urn:epc:id:sgtin:..."],
-//    "quantityList": [{"epcClass": "...", "quantity": 200, "uom": "KGM"}],
-//    "parentID", "childEPCs", "childQuantityList",                    (Aggregation, Association)
-//    "inputEPCList", "inputQuantityList", "outputEPCList", "outputQuantityList" (Transformation)
-//    "sourceList": [{"type": "owning_party", "source": "..."}],
-//    "destinationList": [{"type": "owning_party", "destination": "..."}],
-//    "bizTransactionList": [{"type": "po", "bizTransaction": "..."}],     type optional
-//    "payloadHash": "<64 hex digits>"}                        optional, see below
+//   eventID              required: ni:///sha-256;<64 lowercase hex>?ver=CBV2.0 (the CBV 2.0
+//                        Event Hash ID) or any urn: or http(s):// URI
+//   type                 required: ObjectEvent, AggregationEvent, TransactionEvent,
+//                        TransformationEvent or AssociationEvent
+//   action               required: ADD, OBSERVE or DELETE; absent for TransformationEvent
+//   bizStep, disposition CBV values, normalised to Web URIs by cbv.h
+//   eventTime            required: RFC 3339 with an offset, "2005-04-03T20:33:31.116-06:00"
+//   eventTimeZoneOffset  optional "-06:00"; overrides the offset eventTime was written with
+//   readPoint,           {"id": "urn:epc:id:sgln:..."} as in EPCIS, or a plain string
+//   bizLocation
+//   epcList, quantityList                              ObjectEvent, TransactionEvent
+//   parentID                                           Aggregation-, Transaction-, AssociationEvent
+//   childEPCs, childQuantityList                       AggregationEvent, AssociationEvent
+//   inputEPCList, inputQuantityList,                   TransformationEvent
+//   outputEPCList, outputQuantityList
+//   sourceList           [{"type": "owning_party", "source": "..."}]           (type required)
+//   destinationList      [{"type": "owning_party", "destination": "..."}]      (type required)
+//   bizTransactionList   [{"type": "po", "bizTransaction": "..."}]             (type optional)
+//   payloadHash          optional: 64 hex digits; see CheckpointFromJson
 //
-// Which lists an event type may carry follows EPCIS 2.0: ObjectEvent epcList/quantityList;
-// AggregationEvent and AssociationEvent parentID/childEPCs/childQuantityList; TransactionEvent
-// parentID/epcList/quantityList; TransformationEvent the input and output lists. A member of
-// another event type is refused, and so is any unknown member ("@context" is allowed and ignored):
-// the full EPCIS event with its extensions is captured elsewhere, not here.
+// A quantity element is {"epcClass": "...", "quantity": 200, "uom": "KGM"}. A member that the
+// event type does not carry in EPCIS 2.0 is refused, and so is any unknown member ("@context" is
+// allowed and ignored): the full EPCIS event with its extensions is captured elsewhere, not here.
 //
 // Quantities: a JSON number or a decimal string ("200", "12.5", "1e3"), at least 0 and below
 // kMaxQuantity, stored as a canonical decimal string: an integral value as an integer ("200",
 // never "200.0"), any other value in the shortest form that reads back as the same double
-// (std::to_chars). quantity and uom are optional as in EPCIS; a uom needs a quantity.
+// (std::to_chars). quantity and uom are optional as in EPCIS; a uom needs a quantity and is a
+// UN/ECE Rec. 20 code (2 or 3 of A-Z, 0-9).
 //
-// Errors are InvalidArgument (ResourceExhausted when a named limit below is exceeded) and every
+// Errors are InvalidArgument, also when a named limit below is exceeded (the message then names
+// the limit): this is bad input, not a lack of resources, so it must not invite a retry. Every
 // message starts with the path of the field: "epcList[3]: expected a string". Errors about the
 // object as a whole say "checkpoint: ..."; CheckpointsFromJsonText prefixes the index of the
-// array element ("[2].epcList[3]: ...", "[2]: unknown member 'foo'").
+// array element ("[2].epcList[3]: ...", "[2]: unknown member 'foo'") and says "body: ..." about
+// the text as a whole.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "tracery/core/status.h"
 #include "tracery/v1/ledger.pb.h"
@@ -78,7 +82,7 @@ Result<v1::Checkpoint> CheckpointFromJson(const nlohmann::json& j);
 nlohmann::json CheckpointToJson(const v1::Checkpoint& c);
 
 // A request body: one checkpoint object, or a non-empty array of at most `max_checkpoints` of
-// them (more is ResourceExhausted, naming the limit). Text that is not JSON is InvalidArgument
+// them (more is refused, naming the limit). Text that is not JSON is InvalidArgument
 // naming the byte position of the error. A member that occurs twice in one object is refused too
 // (naming it), since JSON parsers disagree on which of the two counts; so is nesting deeper than
 // kMaxJsonDepth. All or nothing: any invalid checkpoint fails the whole body. Never throws.
