@@ -1,0 +1,146 @@
+// Test helpers that run the real binaries: `tracery genesis init` for a consortium folder,
+// traceryd processes started and killed by pid, and HTTP clients for their APIs.
+#pragma once
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http_client.h"
+#include "tracery/core/key_file.h"
+
+namespace tracery::e2e {
+
+inline std::string Bin(const std::string& name) { return std::string(TRACERY_BIN_DIR) + "/" + name; }
+
+// Runs a command, returns its exit code and (in *out) its standard output.
+inline int RunCommand(const std::string& command, std::string* out = nullptr) {
+  FILE* p = ::popen((command + " 2>/dev/null").c_str(), "r");
+  if (p == nullptr) return -1;
+  std::string text;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) text.append(buf, n);
+  int status = ::pclose(p);
+  if (out != nullptr) *out = text;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+inline std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+inline int FreePortBase() {
+  // Spread test processes over ports so parallel ctest runs do not collide.
+  return 20000 + static_cast<int>(::getpid() % 2000) * 10;
+}
+
+class Consortium {
+ public:
+  explicit Consortium(const std::string& orgs) {
+    char tmpl[] = "/tmp/tracery-e2e-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    base_port_ = FreePortBase();
+    const int rc = RunCommand(Bin("tracery") + " genesis init --consensus solo --orgs " + orgs +
+                       " --out " + dir_ + " --base-port " + std::to_string(base_port_));
+    if (rc != 0) std::abort();
+    size_t start = 0;
+    while (start <= orgs.size()) {
+      size_t end = orgs.find(',', start);
+      if (end == std::string::npos) end = orgs.size();
+      orgs_.push_back(orgs.substr(start, end - start));
+      start = end + 1;
+    }
+    pids_.assign(orgs_.size(), 0);
+  }
+  ~Consortium() {
+    for (pid_t pid : pids_) {
+      if (pid > 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+      }
+    }
+    if (std::getenv("TRACERY_KEEP_TEST_DIRS") == nullptr) RunCommand("rm -rf " + dir_);
+  }
+
+  const std::string& dir() const { return dir_; }
+  std::string org_dir(size_t i) const { return dir_ + "/" + orgs_[i]; }
+  std::string url(size_t i) const { return "http://127.0.0.1:" + std::to_string(base_port_ + i); }
+  std::string token(size_t i, const std::string& role) const {
+    return Trim(ReadFile(org_dir(i) + "/" + role + ".token").value());
+  }
+  pid_t pid(size_t i) const { return pids_[i]; }
+
+  // Starts traceryd for org i and waits until /healthz answers.
+  bool Start(size_t i) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      const std::string log = org_dir(i) + "/traceryd.log";
+      FILE* f = std::freopen(log.c_str(), "a", stderr);
+      (void)f;
+      const std::string config = org_dir(i) + "/node.json";
+      ::execl(Bin("traceryd").c_str(), "traceryd", "--config", config.c_str(), nullptr);
+      ::_exit(127);
+    }
+    pids_[i] = pid;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto c = client::HttpClient::Create(url(i), 1000);
+      if (c.ok()) {
+        auto r = (*c)->Request("GET", "/healthz");
+        if (r.ok() && r->status == 200) return true;
+      }
+      int status;
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        pids_[i] = 0;
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  // Sends a signal and waits for the process; returns its exit status (or -signal).
+  int Stop(size_t i, int sig) {
+    if (pids_[i] <= 0) return -1000;
+    ::kill(pids_[i], sig);
+    int status = 0;
+    ::waitpid(pids_[i], &status, 0);
+    pids_[i] = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+
+  std::unique_ptr<client::HttpClient> Client(size_t i, const std::string& role) const {
+    auto c = client::HttpClient::Create(url(i), 30000).value();
+    c->set_bearer_token(token(i, role));
+    return c;
+  }
+
+ private:
+  std::string dir_;
+  int base_port_ = 0;
+  std::vector<std::string> orgs_;
+  std::vector<pid_t> pids_;
+};
+
+inline std::string CheckpointJson(const std::string& event_id, int serial = 1) {
+  return nlohmann::json{{"eventID", event_id},
+                        {"type", "ObjectEvent"},
+                        {"action", "OBSERVE"},
+                        {"bizStep", "shipping"},
+                        {"disposition", "in_transit"},
+                        {"eventTime", "2026-11-27T10:00:00.000+01:00"},
+                        {"readPoint", {{"id", "urn:epc:id:sgln:0614141.00001.0"}}},
+                        {"epcList", {"urn:epc:id:sgtin:0614141.107346." + std::to_string(serial)}}}
+      .dump();
+}
+
+}  // namespace tracery::e2e
