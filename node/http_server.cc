@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -111,6 +112,14 @@ void HttpServer::Impl::Serve(uint64_t id, std::shared_ptr<tcp::socket> socket) {
                              : Problem(400, "bad-http", "Malformed HTTP request", ec.message());
       auto res = ToBeast(bad, 11, false);
       http::write(*socket, res, ec);
+      // Lingering close: stop sending, then drain what the client is still sending (bounded)
+      // so that it can finish its write and read this answer instead of a reset.
+      socket->shutdown(tcp::socket::shutdown_send, ec);
+      timeval tv{1, 0};
+      ::setsockopt(socket->native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+      std::vector<char> sink(64 * 1024);
+      size_t drained = 0;
+      while (!ec && drained < (64u << 20)) drained += socket->read_some(asio::buffer(sink), ec);
       break;
     }
     auto& req = parser.get();
