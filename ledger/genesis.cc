@@ -32,6 +32,14 @@ Result<PublicKey> GetKey(const json& j, const char* name, const std::string& whe
 bool ConsensusSupported(const std::string& kind) { return kind == "solo"; }
 
 Result<Genesis> Genesis::Parse(std::string_view text) {
+  try {
+    return ParseJson(text);
+  } catch (const json::exception& e) {
+    return InvalidArgument(std::string("genesis: a member has the wrong type: ") + e.what());
+  }
+}
+
+Result<Genesis> Genesis::ParseJson(std::string_view text) {
   json j;
   try {
     j = json::parse(text);

@@ -149,7 +149,17 @@ json ProofToJson(const ProofBundle& p) {
               {"certificate", Base64Encode(p.certificate.SerializeAsString())}};
 }
 
+Result<ProofBundle> ProofFromJsonUnchecked(const json& j);
+
 Result<ProofBundle> ProofFromJson(const json& j) {
+  try {
+    return ProofFromJsonUnchecked(j);
+  } catch (const json::exception& e) {
+    return InvalidArgument(std::string("proof: a member has the wrong type: ") + e.what());
+  }
+}
+
+Result<ProofBundle> ProofFromJsonUnchecked(const json& j) {
   if (!j.is_object()) return InvalidArgument("proof: expected a JSON object");
   if (j.value("schemaVersion", 0) != 1) return InvalidArgument("proof.schemaVersion: must be 1");
   ProofBundle p;

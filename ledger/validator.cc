@@ -33,7 +33,10 @@ Status ValidateTx(const ParsedTx& tx, const Genesis& genesis) {
     if (cp.schema_version() != kSchemaVersion) {
       return InvalidArgument(where + ": unsupported schema version");
     }
-    if (cp.event_id().empty()) return InvalidArgument(where + ": empty event id");
+    if (cp.event_id().empty() || cp.event_id().size() > 2048 ||
+        cp.event_id().find('\0') != std::string::npos) {
+      return InvalidArgument(where + ": event id must be 1 to 2048 bytes with no NUL byte");
+    }
     if (cp.payload_hash().size() != 32) {
       return InvalidArgument(where + ": payload hash is not 32 bytes");
     }

@@ -16,6 +16,9 @@
 namespace tracery::node {
 namespace {
 
+constexpr size_t kForwardMaxTxs = 1000;
+constexpr size_t kForwardMaxBytes = 8 << 20;
+
 int64_t NowMs() { return SystemClock::Get()->NowMs(); }
 
 uint64_t RandomNonce() {
@@ -230,18 +233,18 @@ Result<ledger::TxLocation> Node::WaitCommitted(const Hash32& tx_id, int64_t time
   }
 }
 
-std::vector<ledger::ParsedTx> Node::TakeBatch() {
+std::vector<ledger::ParsedTx> Node::TakeBatch(size_t max_txs, size_t max_bytes) {
   std::vector<ledger::ParsedTx> batch;
   std::unique_lock lock(queue_mu_);
   queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
   if (queue_.empty()) return batch;  // stopping, nothing left
-  if (config_.block_interval_ms > 0 && queue_.size() < config_.max_block_txs && !stopping_) {
+  if (config_.block_interval_ms > 0 && queue_.size() < max_txs && !stopping_) {
     queue_cv_.wait_for(lock, std::chrono::milliseconds(config_.block_interval_ms),
-                       [&] { return stopping_ || queue_.size() >= config_.max_block_txs; });
+                       [&] { return stopping_ || queue_.size() >= max_txs; });
   }
   size_t bytes = 0;
-  while (!queue_.empty() && batch.size() < config_.max_block_txs &&
-         (batch.empty() || bytes + queue_.front().bytes.size() <= config_.max_block_bytes)) {
+  while (!queue_.empty() && batch.size() < max_txs &&
+         (batch.empty() || bytes + queue_.front().bytes.size() <= max_bytes)) {
     bytes += queue_.front().bytes.size();
     batch.push_back(std::move(queue_.front()));
     queue_.pop_front();
@@ -252,7 +255,7 @@ std::vector<ledger::ParsedTx> Node::TakeBatch() {
 
 void Node::Run() {
   while (true) {
-    std::vector<ledger::ParsedTx> batch = TakeBatch();
+    std::vector<ledger::ParsedTx> batch = TakeBatch(config_.max_block_txs, config_.max_block_bytes);
     if (batch.empty()) break;
     CommitBatch(std::move(batch));
     std::lock_guard lock(queue_mu_);
@@ -397,9 +400,10 @@ void Node::RunForwarder() {
   std::unique_ptr<client::HttpClient> validator;
   int64_t backoff_ms = 50;
   while (true) {
-    std::vector<ledger::ParsedTx> batch = TakeBatch();
+    // Batches stay well inside the validator's request limits (1,000 transactions, 8 MiB).
+    std::vector<ledger::ParsedTx> batch = TakeBatch(kForwardMaxTxs, kForwardMaxBytes);
     if (batch.empty()) break;
-    // Frames: 4-byte big-endian length, then the Tx bytes (docs/formats/node-api.md).
+    // Frames: 4-byte big-endian length, then the Tx bytes (docs/formats/ledger.md).
     std::string body;
     for (const ledger::ParsedTx& tx : batch) {
       PutBe32(&body, static_cast<uint32_t>(tx.bytes.size()));
@@ -422,8 +426,10 @@ void Node::RunForwarder() {
         backoff_ms = 50;
         break;
       }
-      if (res.ok() && res->status >= 400 && res->status < 500) {
-        // Refused for good (invalid or not permitted): it will never commit.
+      if (res.ok() && (res->status == 400 || res->status == 403)) {
+        // The transactions themselves are refused (invalid or not permitted): they will never
+        // commit. Any other answer (401, 413, 422, 5xx, ...) is a configuration or capacity
+        // problem: the batch stays pending and is retried.
         std::fprintf(stderr, "traceryd: the validator refused %zu transactions: %s\n",
                      batch.size(), client::DescribeError(*res).c_str());
         std::vector<Hash32> ids;

@@ -79,7 +79,7 @@ class Node final : public consensus::ProposalOps {
   void RunSync();
   // Takes up to max_block_txs queued transactions; waits while the queue is empty. Returns an
   // empty batch when the node stops.
-  std::vector<ledger::ParsedTx> TakeBatch();
+  std::vector<ledger::ParsedTx> TakeBatch(size_t max_txs, size_t max_bytes);
   void NotifyCommitted(const ledger::ParsedBlock& block);
   bool Stopping() const;
   void CommitBatch(std::vector<ledger::ParsedTx> batch);

@@ -1,7 +1,7 @@
 // The durable log of accepted transactions that are not yet in a block, and the record of
 // idempotency keys. A write is acknowledged (202) only after its transaction is synced here;
 // after a crash the node re-proposes every pending transaction the ledger does not hold.
-// Layout: docs/formats/node-store.md.
+// Layout: docs/formats/ledger-store.md.
 #pragma once
 
 #include <memory>

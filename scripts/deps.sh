@@ -6,7 +6,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git curl
   libcrypto++-dev libleveldb-dev libsnappy-dev libboost-dev
   protobuf-compiler libprotobuf-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev jq
 )
 
 missing=()

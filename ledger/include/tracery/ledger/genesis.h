@@ -53,6 +53,7 @@ class Genesis {
   const NodeInfo* FindNodeByKeyId(const std::string& key_id) const;
 
  private:
+  static Result<Genesis> ParseJson(std::string_view text);  // may throw json::exception
   Hash32 hash_{};
   std::string chain_id_;
   std::string consensus_;

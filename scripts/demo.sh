@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The main job: a local consortium of three partners on loopback runs a chain of custody
+# end to end — capture at each partner's node, commit, proofs checked offline, audit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+scripts/build.sh traceryd tracery
+BIN="$PWD/build/bin"
+WORK="$(mktemp -d /tmp/tracery-demo-XXXXXX)"
+DIR="$WORK/consortium"
+PORT=$((21000 + RANDOM % 8000))
+cleanup() { "$BIN/tracery" devnet down --dir "$DIR" > /dev/null 2>&1 || true; }
+trap cleanup EXIT
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+tracery() { "$BIN/tracery" "$@"; }
+
+step "1. Genesis: a grower, a processor and a retailer form a consortium (solo validator: grower)"
+tracery genesis init --orgs grower,processor,retailer --consensus solo --out "$DIR" --base-port "$PORT"
+
+step "2. Each partner starts its node"
+tracery devnet up --dir "$DIR"
+GROWER="http://127.0.0.1:$PORT"; PROCESSOR="http://127.0.0.1:$((PORT + 1))"; RETAILER="http://127.0.0.1:$((PORT + 2))"
+
+event() {  # event ID TYPE ACTION BIZSTEP DISPOSITION TIME LOCATION EXTRA-JSON
+  jq -n --arg id "$1" --arg type "$2" --arg action "$3" --arg step "$4" --arg disp "$5" \
+    --arg time "$6" --arg loc "$7" --argjson extra "$8" \
+    '{eventID: $id, type: $type, bizStep: $step, disposition: $disp, eventTime: $time,
+      readPoint: {id: $loc}, bizLocation: {id: $loc}} + (if $action == "" then {} else {action: $action} end) + $extra'
+}
+LOT='urn:epc:class:lgtin:4012345.012345.LOT-2026-11-A'
+GOODS='urn:epc:class:lgtin:4012345.054321.FG-2026-11-A'
+GROWER_GLN='urn:epc:id:sgln:0614141.00001.0'; PROC_GLN='urn:epc:id:sgln:0614141.00002.0'; RETAIL_GLN='urn:epc:id:sgln:0614141.00003.0'
+
+step "3. The grower commissions lot LOT-2026-11-A and ships it to the processor (one transaction, two checkpoints)"
+jq -n --argjson a "$(event urn:uuid:3d2b6a40-0001-4000-8000-000000000001 ObjectEvent ADD commissioning active 2026-11-20T06:00:00+01:00 "$GROWER_GLN" "{\"quantityList\":[{\"epcClass\":\"$LOT\",\"quantity\":1200,\"uom\":\"KGM\"}]}")" \
+      --argjson b "$(event urn:uuid:3d2b6a40-0001-4000-8000-000000000002 ObjectEvent OBSERVE shipping in_transit 2026-11-20T14:00:00+01:00 "$GROWER_GLN" "{\"quantityList\":[{\"epcClass\":\"$LOT\",\"quantity\":1200,\"uom\":\"KGM\"}],\"sourceList\":[{\"type\":\"owning_party\",\"source\":\"$GROWER_GLN\"}],\"destinationList\":[{\"type\":\"owning_party\",\"destination\":\"$PROC_GLN\"}],\"bizTransactionList\":[{\"type\":\"po\",\"bizTransaction\":\"urn:epcglobal:cbv:bt:0614141000005:PO-7781\"}]}")" \
+      '[$a, $b]' > "$WORK/grower.json"
+tracery checkpoint submit --node "$GROWER" --token-file "$DIR/grower/admin.token" --wait "$WORK/grower.json"
+
+step "4. The processor receives the lot and transforms it into finished goods (its own node signs for it)"
+jq -n --argjson a "$(event urn:uuid:3d2b6a40-0002-4000-8000-000000000003 ObjectEvent OBSERVE receiving in_progress 2026-11-21T08:00:00+01:00 "$PROC_GLN" "{\"quantityList\":[{\"epcClass\":\"$LOT\",\"quantity\":1200,\"uom\":\"KGM\"}]}")" \
+      --argjson b "$(event urn:uuid:3d2b6a40-0002-4000-8000-000000000004 TransformationEvent '' commissioning active 2026-11-21T15:00:00+01:00 "$PROC_GLN" "{\"inputQuantityList\":[{\"epcClass\":\"$LOT\",\"quantity\":1200,\"uom\":\"KGM\"}],\"outputQuantityList\":[{\"epcClass\":\"$GOODS\",\"quantity\":4000}]}")" \
+      '[$a, $b]' > "$WORK/processor.json"
+tracery checkpoint submit --node "$PROCESSOR" --token-file "$DIR/processor/admin.token" --wait "$WORK/processor.json"
+
+step "5. The retailer receives the finished goods"
+event urn:uuid:3d2b6a40-0003-4000-8000-000000000005 ObjectEvent OBSERVE receiving sellable_not_accessible 2026-11-23T09:30:00+01:00 "$RETAIL_GLN" "{\"quantityList\":[{\"epcClass\":\"$GOODS\",\"quantity\":4000}]}" > "$WORK/retailer.json"
+tracery checkpoint submit --node "$RETAILER" --token-file "$DIR/retailer/admin.token" --wait "$WORK/retailer.json"
+
+step "6. Every node follows the same ledger"
+sleep 0.3
+tracery devnet status --dir "$DIR"
+
+step "7. A recall team asks the retailer's node for the grower's shipping event and checks the proof offline"
+tracery proof get --node "$RETAILER" --token-file "$DIR/retailer/auditor.token" --out "$WORK/proof.json" \
+  urn:uuid:3d2b6a40-0001-4000-8000-000000000002
+tracery proof verify --genesis "$DIR/genesis.json" "$WORK/proof.json"
+
+step "8. The same proof with the checkpoint's quantity altered is refused"
+jq '.proofs[0].checkpoints[0].checkpoint |= (@base64d | sub("1200"; "1300") | @base64)' "$WORK/proof.json" > "$WORK/tampered.json" 2>/dev/null \
+  || jq '.proofs[0].checkpoints[0].index = 1' "$WORK/proof.json" > "$WORK/tampered.json"
+if tracery proof verify --genesis "$DIR/genesis.json" "$WORK/tampered.json"; then
+  echo "demo: a tampered proof verified" >&2; exit 1
+fi
+
+step "9. An auditor checks that the ledger-wide log only grew (consistency from 2 to 5 checkpoints)"
+tracery proof consistency --node "$PROCESSOR" --token-file "$DIR/processor/auditor.token" --from 2 --to 5 > "$WORK/consistency.json"
+tracery proof verify --genesis "$DIR/genesis.json" "$WORK/consistency.json"
+
+step "10. The nodes stop; each partner audits its own copy of the ledger"
+tracery devnet down --dir "$DIR"
+for org in grower processor retailer; do
+  printf '%-10s ' "$org"; tracery ledger audit --data "$DIR/$org/data"
+done
+printf '\nDemo finished. The consortium is in %s\n' "$DIR"
