@@ -104,9 +104,15 @@ void Node::Stop() {
     stopping_ = true;  // the owner thread drains the queue, then ends
   }
   queue_cv_.notify_all();
-  commit_cv_.notify_all();
+  WakeAllWaiters();
   if (owner_.joinable()) owner_.join();
   if (sync_.joinable()) sync_.join();
+  WakeAllWaiters();
+}
+
+void Node::WakeAllWaiters() {
+  std::lock_guard lock(commit_mu_);
+  for (auto& [id, waiter] : commit_waiters_) waiter->cv.notify_one();
   commit_cv_.notify_all();
 }
 
@@ -219,18 +225,29 @@ Status Node::Enqueue(ledger::ParsedTx tx) {
 
 Result<ledger::TxLocation> Node::WaitCommitted(const Hash32& tx_id, int64_t timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  // Register before looking at the ledger: a block appended in between either is seen by the
+  // lookup or fills in the waiter.
+  CommitWaiter waiter;
+  std::multimap<Hash32, CommitWaiter*>::iterator entry;
+  {
+    std::lock_guard lock(commit_mu_);
+    entry = commit_waiters_.emplace(tx_id, &waiter);
+  }
+  auto loc = ledger_->FindTx(tx_id);
   std::unique_lock lock(commit_mu_);
-  while (true) {
-    auto loc = ledger_->FindTx(tx_id);
-    if (loc.ok() || loc.status().code() != Code::kNotFound) return loc;
-    if (!running()) return Unavailable("the node is shutting down; the transaction is pending");
-    if (commit_cv_.wait_until(lock, deadline) == std::cv_status::timeout) {
-      auto last = ledger_->FindTx(tx_id);
-      if (last.ok()) return last;
-      return Unavailable("transaction " + HashHex(tx_id) + " is accepted but not committed after " +
-                         std::to_string(timeout_ms) + " ms");
+  if (!loc.ok() && loc.status().code() == Code::kNotFound) {
+    waiter.cv.wait_until(lock, deadline, [&] { return waiter.location || Stopping(); });
+    if (waiter.location) {
+      loc = *waiter.location;
+    } else if (Stopping()) {
+      loc = Unavailable("the node is shutting down; the transaction is pending");
+    } else {
+      loc = Unavailable("transaction " + HashHex(tx_id) + " is accepted but not committed after " +
+                        std::to_string(timeout_ms) + " ms");
     }
   }
+  commit_waiters_.erase(entry);
+  return loc;
 }
 
 std::vector<ledger::ParsedTx> Node::TakeBatch(size_t max_txs, size_t max_bytes) {
@@ -338,9 +355,18 @@ void Node::NotifyCommitted(const ledger::ParsedBlock& block) {
   metrics_.txs_committed.fetch_add(ids.size(), std::memory_order_relaxed);
   metrics_.checkpoints_committed.fetch_add(checkpoints, std::memory_order_relaxed);
   {
-    // Waiters check the ledger and wait under commit_mu_: taking it here means none of
-    // them is between its check and its wait, so none misses this notification.
+    // Wake only the requests waiting for these transactions; WaitHeight waiters (followers'
+    // block fetches) wait on commit_cv_.
     std::lock_guard lock(commit_mu_);
+    if (!commit_waiters_.empty()) {
+      for (uint32_t pos = 0; pos < block.txs.size(); ++pos) {
+        auto [first, last] = commit_waiters_.equal_range(block.txs[pos].id);
+        for (auto it = first; it != last; ++it) {
+          it->second->location = ledger::TxLocation{block.header.height(), pos};
+          it->second->cv.notify_one();
+        }
+      }
+    }
   }
   commit_cv_.notify_all();
   Status trimmed = pending_log_->Remove(ids);

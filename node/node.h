@@ -102,8 +102,15 @@ class Node final : public consensus::ProposalOps {
   bool stopping_ = false;                                 // guarded by queue_mu_
   bool started_ = false;                                  // guarded by queue_mu_
 
+  struct CommitWaiter {
+    std::condition_variable cv;
+    std::optional<ledger::TxLocation> location;  // guarded by commit_mu_
+  };
+  void WakeAllWaiters();
+
   std::mutex commit_mu_;
-  std::condition_variable commit_cv_;  // notified after every block
+  std::condition_variable commit_cv_;  // notified after every block (WaitHeight)
+  std::multimap<Hash32, CommitWaiter*> commit_waiters_;  // guarded by commit_mu_
 
   std::mutex idempotency_mu_;
   std::condition_variable idempotency_cv_;
