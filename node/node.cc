@@ -419,10 +419,20 @@ Result<std::vector<Hash32>> Node::AcceptForwarded(const std::string& org,
   return ids;
 }
 
-void Node::RunForwarder() {
-  std::string token;
-  if (auto t = ReadFile(config_.validator_token_path); t.ok()) token = *t;
+std::string Node::ValidatorToken() const {
+  auto text = ReadFile(config_.validator_token_path);
+  if (!text.ok()) {
+    // The validator will answer 401 and the transactions stay pending until this is fixed.
+    std::fprintf(stderr, "traceryd: validator token: %s\n", text.status().ToString().c_str());
+    return "";
+  }
+  std::string token = *text;
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  return token;
+}
+
+void Node::RunForwarder() {
+  const std::string token = ValidatorToken();
   std::unique_ptr<client::HttpClient> validator;
   int64_t backoff_ms = 50;
   while (true) {
@@ -480,9 +490,7 @@ void Node::RunForwarder() {
 }
 
 void Node::RunSync() {
-  std::string token;
-  if (auto t = ReadFile(config_.validator_token_path); t.ok()) token = *t;
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  const std::string token = ValidatorToken();
   std::unique_ptr<client::HttpClient> validator;
   int64_t backoff_ms = 50;
   auto pause = [&] {

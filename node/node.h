@@ -75,6 +75,7 @@ class Node final : public consensus::ProposalOps {
   Status Recover();
   Status Enqueue(ledger::ParsedTx tx);
   void Run();
+  std::string ValidatorToken() const;
   void RunForwarder();
   void RunSync();
   // Takes up to max_block_txs queued transactions; waits while the queue is empty. Returns an
