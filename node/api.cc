@@ -1,5 +1,6 @@
 #include "api.h"
 
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -143,11 +144,13 @@ Api::Api(Node* node) : node_(node) {
 }
 
 Result<Api::Principal> Api::Authenticate(const HttpRequest& request) const {
-  const std::string prefix = "Bearer ";
+  const std::string prefix = "bearer ";
   if (request.authorization.empty()) {
     return Unauthenticated("this request needs an Authorization: Bearer token");
   }
-  if (request.authorization.compare(0, prefix.size(), prefix) != 0) {
+  std::string scheme = request.authorization.substr(0, prefix.size());
+  for (char& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (scheme != prefix) {  // the scheme is case-insensitive (RFC 9110 §11.1)
     return Unauthenticated("the Authorization header must use the Bearer scheme");
   }
   const std::string token = request.authorization.substr(prefix.size());

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "tracery/core/key_file.h"
@@ -58,13 +59,18 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     if (colon == std::string::npos) return InvalidArgument(path + ": api.listen is host:port");
     c.api_host = listen.substr(0, colon);
     int port = std::stoi(listen.substr(colon + 1));
-    if (port <= 0 || port > 65535) return InvalidArgument(path + ": api.listen port out of range");
+    if (port < 0 || port > 65535) return InvalidArgument(path + ": api.listen port out of range");
     c.api_port = static_cast<uint16_t>(port);
     c.max_body_bytes = api.value("maxBodyBytes", c.max_body_bytes);
     c.max_connections = api.value("maxConnections", c.max_connections);
     for (const json& t : j.value("tokens", json::array())) {
       TokenEntry e;
       e.sha256_hex = t.at("sha256").get<std::string>();
+      for (char& ch : e.sha256_hex) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (e.sha256_hex.size() != 64 ||
+          e.sha256_hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
+        return InvalidArgument(path + ": tokens[].sha256 must be 64 hex digits");
+      }
       e.name = t.value("name", "");
       e.org = t.at("org").get<std::string>();
       ASSIGN_OR_RETURN(e.role, ParseRole(t.at("role").get<std::string>()));

@@ -79,7 +79,6 @@ Result<Response> HttpClient::Request(const std::string& method, const std::strin
   req.keep_alive(true);
   req.body() = body;
   req.prepare_payload();
-  // One retry on a fresh connection: the server may have closed an idle keep-alive one.
   for (int attempt = 0; attempt < 2; ++attempt) {
     const bool reused = impl_->socket != nullptr;
     if (!impl_->socket) RETURN_IF_ERROR(impl_->Connect());
@@ -90,7 +89,10 @@ Result<Response> HttpClient::Request(const std::string& method, const std::strin
     if (!ec) http::read(*impl_->socket, impl_->buffer, parser, ec);
     if (ec) {
       impl_->socket.reset();
-      if (reused && attempt == 0) continue;
+      // Retry on a fresh connection only what is safe to send twice: a server that closed an
+      // idle connection never saw the request, but one that died mid-request may have.
+      const bool replayable = method == "GET" || headers.count("Idempotency-Key") != 0;
+      if (reused && attempt == 0 && replayable) continue;
       return Unavailable("request " + method + " " + target + " to " + impl_->host + ":" +
                          impl_->port + " failed: " + ec.message());
     }
