@@ -185,7 +185,10 @@ Result<ProofBundle> ProofFromJsonUnchecked(const json& j) {
   ASSIGN_OR_RETURN(p.tx_path, GetHashList(j, "txPath"));
   ASSIGN_OR_RETURN(p.block_header, GetBase64(j, "blockHeader"));
   if (j.contains("chain")) {
-    if (!j["chain"].is_array()) return InvalidArgument("proof.chain: expected an array");
+    if (!j["chain"].is_array() || j["chain"].size() > kMaxProofChain) {
+      return InvalidArgument("proof.chain: expected an array of at most " +
+                             std::to_string(kMaxProofChain) + " headers");
+    }
     for (const json& h : j["chain"]) {
       if (!h.is_string()) return InvalidArgument("proof.chain: expected base64 strings");
       auto bytes = Base64Decode(h.get<std::string>());
