@@ -23,7 +23,7 @@ constexpr const char* kHelp =
     "                            [--format table|json]\n\n"
     "Re-verifies the ledger of a stopped node (DIR is its data folder): the hash chain, every\n"
     "block against its header, every transaction's Merkle root and signature, every commit\n"
-    "certificate, the indexes and the ledger-wide log. Without --genesis, the genesis named\n"
+    "certificate, the transaction index and the ledger-wide log. Without --genesis, the genesis named\n"
     "by DIR/../node.json is used. Exit 0 when the ledger verifies, 1 when it does not.\n";
 
 // Runs fn(0..n-1) on `threads` threads.

@@ -57,7 +57,9 @@ class Ledger {
   Head head() const;
 
   // Builds the block at height head+1 from candidate transactions, in order. Candidates that
-  // fail ValidateTx or repeat a transaction id are left out and reported.
+  // repeat a transaction id (of the ledger or of the block) are left out and reported.
+  // REQUIRES: every candidate passed ValidateTx (the node checks each on admission, in the
+  // request's thread, so that signature checks run in parallel).
   BuiltBlock BuildBlock(std::vector<ParsedTx> candidates, const std::string& proposer,
                         uint64_t term, int64_t time_ms);
   // Re-validates a block as every validator does before it accepts one: the next height,
@@ -100,7 +102,7 @@ std::string CertificateKey(uint64_t height);
 
 // Re-verifies a stopped node's store from scratch: every block against its header and the
 // hash chain, every transaction's structure, authorisation and signature, every certificate,
-// the indexes and the ledger-wide log root of every header. `parallel_for(n, fn)` runs fn(0..n-1)
+// the transaction index and the ledger-wide log root of every header. `parallel_for(n, fn)` runs fn(0..n-1)
 // (the caller decides on threads); `progress(done, total)` is called after each block.
 struct AuditReport {
   uint64_t blocks = 0;

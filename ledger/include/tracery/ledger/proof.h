@@ -55,7 +55,8 @@ struct VerifiedProof {
   std::vector<v1::Checkpoint> checkpoints;
 };
 
-// Checks every link; a failure names the check that failed ("checkpoint 0: inclusion: ...").
+// Checks every link; a failure names the check that failed, e.g.
+// "checkpoint 0 in transaction: inclusion: the path does not lead to the root".
 Result<VerifiedProof> VerifyProof(const ProofBundle& proof, const Genesis& genesis);
 
 struct ConsistencyBundle {
