@@ -3,6 +3,7 @@
 #pragma once
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,9 +84,12 @@ class Consortium {
   bool Start(size_t i) {
     pid_t pid = ::fork();
     if (pid == 0) {
+      // The node dies with the test process, and holds none of the test's output pipes
+      // (ctest waits for every holder of its pipe).
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       const std::string log = org_dir(i) + "/traceryd.log";
-      FILE* f = std::freopen(log.c_str(), "a", stderr);
-      (void)f;
+      if (std::freopen(log.c_str(), "a", stderr) == nullptr) ::_exit(126);
+      if (std::freopen("/dev/null", "w", stdout) == nullptr) ::_exit(126);
       const std::string config = org_dir(i) + "/node.json";
       ::execl(Bin("traceryd").c_str(), "traceryd", "--config", config.c_str(), nullptr);
       ::_exit(127);

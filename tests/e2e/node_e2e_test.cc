@@ -40,6 +40,13 @@ TEST(NodeE2E, SubmitCommitProveAndVerifyOffline) {
   const std::string bulk_id = json::parse(r->body)["txId"];
 
   auto auditor = c.Client(0, "auditor");
+  // Accepted is not committed yet: wait until its proof is served.
+  for (int attempt = 0; attempt < 400; ++attempt) {
+    r = auditor->Request("GET", "/v1/proofs/tx/" + bulk_id);
+    if (r.ok() && r->status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_EQ(r->status, 200) << "the accepted bulk transaction was not committed";
   r = auditor->Request("GET", "/v1/proofs/tx/" + tx_id);
   ASSERT_EQ(r->status, 200) << r->body;
   const ledger::Genesis genesis = ledger::Genesis::Load(c.dir() + "/genesis.json").value();
@@ -65,7 +72,9 @@ TEST(NodeE2E, SubmitCommitProveAndVerifyOffline) {
   EXPECT_NE(out.find("VALID"), std::string::npos);
   EXPECT_NE(out.find(bulk_id), std::string::npos);
   // A tampered proof fails with exit code 1, naming the failed check.
-  json tampered = json::parse(ReadFile(proof_file).value());
+  auto proof_text = ReadFile(proof_file);
+  ASSERT_TRUE(proof_text.ok()) << proof_text.status().ToString();
+  json tampered = json::parse(*proof_text);
   tampered["proofs"][0]["checkpoints"][0]["index"] = 3;
   ASSERT_TRUE(WriteFileAtomic(proof_file, tampered.dump()).ok());
   EXPECT_EQ(RunCommand(Bin("tracery") + " proof verify --genesis " + c.dir() + "/genesis.json " +
