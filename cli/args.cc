@@ -57,6 +57,17 @@ Result<std::string> Args::Format(const std::vector<std::string>& offered) const 
   return InvalidArgument("--format " + f + " is not offered here (offered: " + list + ")");
 }
 
+int PrintHelp(const char* help) {
+  std::printf("%s", help);
+  return kExitOk;
+}
+
+std::optional<int> HelpForSubcommand(const std::vector<std::string>& argv, const char* help) {
+  if (!argv.empty() && argv[0] != "--help" && argv[0] != "help") return std::nullopt;
+  PrintHelp(help);
+  return argv.empty() ? kExitUsage : kExitOk;
+}
+
 int Fail(const Status& status) { return Fail(status.message()); }
 
 int Fail(const std::string& message) {

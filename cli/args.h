@@ -36,6 +36,12 @@ class Args {
   std::vector<std::string> positional_;
 };
 
+// Prints a command's help to stdout and returns kExitOk.
+int PrintHelp(const char* help);
+// When argv names no subcommand or asks for help: prints the help and returns the exit code
+// (kExitUsage when nothing was given, kExitOk for --help).
+std::optional<int> HelpForSubcommand(const std::vector<std::string>& argv, const char* help);
+
 // Prints "tracery: <message>" to stderr and returns kExitUsage.
 int Fail(const Status& status);
 int Fail(const std::string& message);

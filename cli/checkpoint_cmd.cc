@@ -19,19 +19,13 @@ constexpr const char* kHelp =
 }  // namespace
 
 int CheckpointCommand(const Argv& argv) {
-  if (argv.empty() || argv[0] == "--help" || argv[0] == "help") {
-    std::printf("%s", kHelp);
-    return argv.empty() ? kExitUsage : kExitOk;
-  }
+  if (auto code = HelpForSubcommand(argv, kHelp)) return *code;
   if (argv[0] != "submit") return Fail("unknown subcommand 'checkpoint " + argv[0] + "'\n" + kHelp);
   std::set<std::string> flags = kClientFlags;
   flags.insert({"idempotency-key", "format"});
   auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()), flags, {"wait", "help"});
   if (!args.ok()) return Fail(args.status());
-  if (args->Has("help")) {
-    std::printf("%s", kHelp);
-    return kExitOk;
-  }
+  if (args->Has("help")) return PrintHelp(kHelp);
   auto format = args->Format({"table", "json"});
   if (!format.ok()) return Fail(format.status());
   if (args->positional().size() != 1) return Fail("give exactly one FILE.json\n" + std::string(kHelp));

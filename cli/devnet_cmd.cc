@@ -209,16 +209,10 @@ int StatusCmd(const std::string& dir, const std::string& format) {
 }  // namespace
 
 int DevnetCommand(const Argv& argv) {
-  if (argv.empty() || argv[0] == "--help" || argv[0] == "help") {
-    std::printf("%s", kHelp);
-    return argv.empty() ? kExitUsage : kExitOk;
-  }
+  if (auto code = HelpForSubcommand(argv, kHelp)) return *code;
   auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()), {"dir", "format"}, {"help"});
   if (!args.ok()) return Fail(args.status());
-  if (args->Has("help")) {
-    std::printf("%s", kHelp);
-    return kExitOk;
-  }
+  if (args->Has("help")) return PrintHelp(kHelp);
   auto dir = args->Require("dir");
   if (!dir.ok()) return Fail(dir.status());
   auto format = args->Format({"table", "json"});

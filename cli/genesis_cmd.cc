@@ -65,10 +65,7 @@ int Init(const Argv& argv) {
   auto args = Args::Parse(argv, {"orgs", "consensus", "out", "chain-id", "base-port", "format"},
                           {"help"});
   if (!args.ok()) return Fail(args.status());
-  if (args->Has("help")) {
-    std::printf("%s", kHelp);
-    return kExitOk;
-  }
+  if (args->Has("help")) return PrintHelp(kHelp);
   auto format = args->Format({"table", "json"});
   if (!format.ok()) return Fail(format.status());
   auto orgs_flag = args->Require("orgs");
@@ -203,10 +200,7 @@ int Init(const Argv& argv) {
 }  // namespace
 
 int GenesisCommand(const Argv& argv) {
-  if (argv.empty() || argv[0] == "--help" || argv[0] == "help") {
-    std::printf("%s", kHelp);
-    return argv.empty() ? kExitUsage : kExitOk;
-  }
+  if (auto code = HelpForSubcommand(argv, kHelp)) return *code;
   if (argv[0] == "init") return Init(Argv(argv.begin() + 1, argv.end()));
   return Fail("unknown subcommand 'genesis " + argv[0] + "'\n" + kHelp);
 }

@@ -119,17 +119,11 @@ int Audit(const Args& args) {
 }  // namespace
 
 int LedgerCommand(const Argv& argv) {
-  if (argv.empty() || argv[0] == "--help" || argv[0] == "help") {
-    std::printf("%s", kHelp);
-    return argv.empty() ? kExitUsage : kExitOk;
-  }
+  if (auto code = HelpForSubcommand(argv, kHelp)) return *code;
   auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()),
                           {"data", "genesis", "threads", "format"}, {"help"});
   if (!args.ok()) return Fail(args.status());
-  if (args->Has("help")) {
-    std::printf("%s", kHelp);
-    return kExitOk;
-  }
+  if (args->Has("help")) return PrintHelp(kHelp);
   if (argv[0] == "audit") return Audit(*args);
   return Fail("unknown subcommand 'ledger " + argv[0] + "'\n" + kHelp);
 }

@@ -150,18 +150,12 @@ int Verify(const Args& args) {
 }  // namespace
 
 int ProofCommand(const Argv& argv) {
-  if (argv.empty() || argv[0] == "--help" || argv[0] == "help") {
-    std::printf("%s", kHelp);
-    return argv.empty() ? kExitUsage : kExitOk;
-  }
+  if (auto code = HelpForSubcommand(argv, kHelp)) return *code;
   std::set<std::string> flags = kClientFlags;
   flags.insert({"out", "genesis", "format", "from", "to"});
   auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()), flags, {"help"});
   if (!args.ok()) return Fail(args.status());
-  if (args->Has("help")) {
-    std::printf("%s", kHelp);
-    return kExitOk;
-  }
+  if (args->Has("help")) return PrintHelp(kHelp);
   if (argv[0] == "get") return Get(*args);
   if (argv[0] == "verify") return Verify(*args);
   if (argv[0] == "consistency") return Consistency(*args);
