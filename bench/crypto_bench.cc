@@ -146,7 +146,7 @@ AppendFigures MeasureBlockAppend(double seconds, uint32_t txs_per_block,
     ledger::BuiltBlock built = (*ledger)->BuildBlock(std::move(txs), "a-node", 0, 0);
     TRACERY_CHECK(built.rejected.empty());
     v1::CommitCertificate cert = SoloCertificate(built.block, "a-node", key, genesis.hash());
-    Status st = (*ledger)->Append(built.block, cert);
+    Status st = (*ledger)->Append(built.block, &cert);
     TRACERY_CHECK(st.ok());
     const double s = SecondsSince(t0);
     timed += s;
@@ -187,10 +187,9 @@ ProofFigures MeasureProofs(double seconds, const ledger::Genesis& genesis) {
     for (const auto& tx : txs) ids.push_back(tx.id);
     ledger::BuiltBlock built = (*ledger)->BuildBlock(std::move(txs), "a-node", 0, 0);
     TRACERY_CHECK(built.rejected.empty());
-    TRACERY_CHECK(
-        (*ledger)
-            ->Append(built.block, SoloCertificate(built.block, "a-node", key, genesis.hash()))
-            .ok());
+    const v1::CommitCertificate cert =
+        SoloCertificate(built.block, "a-node", key, genesis.hash());
+    TRACERY_CHECK((*ledger)->Append(built.block, &cert).ok());
   }
   ProofFigures f;
   f.ledger_txs = ids.size();

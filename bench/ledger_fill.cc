@@ -125,8 +125,9 @@ int Main(int argc, char** argv) {
                    built.rejected.size(), built.rejected[0].second.ToString().c_str());
       return 1;
     }
-    Status st = (*ledger)->Append(built.block,
-                                  SoloCertificate(built.block, node->id, keys[0], genesis->hash()));
+    const v1::CommitCertificate cert =
+        SoloCertificate(built.block, node->id, keys[0], genesis->hash());
+    Status st = (*ledger)->Append(built.block, &cert);
     if (!st.ok()) {
       std::fprintf(stderr, "tracery_bench_fill: %s\n", st.ToString().c_str());
       return 1;

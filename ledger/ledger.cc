@@ -3,6 +3,7 @@
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
 
+#include <algorithm>
 #include <mutex>
 #include <set>
 
@@ -137,9 +138,13 @@ Head Ledger::head() const {
   return head_;
 }
 
-Status Ledger::CheckNewTx(const ParsedTx& tx, const std::vector<Hash32>& earlier) const {
+Status Ledger::CheckNewTx(const ParsedTx& tx, const std::vector<Hash32>& earlier,
+                          const std::vector<Hash32>& pending_ids) const {
   for (const Hash32& id : earlier) {
     if (id == tx.id) return AlreadyExists("transaction " + HashHex(tx.id) + " is twice in the block");
+  }
+  if (std::binary_search(pending_ids.begin(), pending_ids.end(), tx.id)) {
+    return AlreadyExists("transaction " + HashHex(tx.id) + " is in an uncommitted block");
   }
   std::string value;
   leveldb::Status s = db_->Get(Checked(), TxKey(tx.id), &value);
@@ -148,13 +153,47 @@ Status Ledger::CheckNewTx(const ParsedTx& tx, const std::vector<Hash32>& earlier
   return Status::Ok();
 }
 
+namespace {
+
+// Sorted ids of the transactions in `pending`.
+std::vector<Hash32> PendingTxIds(PendingBlocks pending) {
+  std::vector<Hash32> ids;
+  for (const ParsedBlock& b : pending) {
+    for (const ParsedTx& tx : b.txs) ids.push_back(tx.id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+}  // namespace
+
+std::pair<Hash32, uint64_t> Ledger::LogAfter(PendingBlocks pending,
+                                             const std::vector<ParsedTx>& txs) {
+  std::unique_lock lock(mu_);
+  const uint64_t base = log_.size();
+  for (const ParsedBlock& b : pending) {
+    for (const ParsedTx& tx : b.txs) {
+      for (const Hash32& leaf : tx.leaf_hashes) log_.Append(leaf);
+    }
+  }
+  for (const ParsedTx& tx : txs) {
+    for (const Hash32& leaf : tx.leaf_hashes) log_.Append(leaf);
+  }
+  std::pair<Hash32, uint64_t> out{log_.Root(), log_.size()};
+  log_.TruncateTo(base);
+  return out;
+}
+
 BuiltBlock Ledger::BuildBlock(std::vector<ParsedTx> candidates, const std::string& proposer,
-                              uint64_t term, int64_t time_ms) {
+                              uint64_t term, int64_t time_ms, PendingBlocks pending) {
+  const Head head = this->head();
+  TRACERY_CHECK(pending.empty() || pending.front().header.height() == head.height + 1);
   BuiltBlock out;
+  const std::vector<Hash32> pending_ids = PendingTxIds(pending);
   std::vector<ParsedTx> accepted;
   std::vector<Hash32> ids;
   for (ParsedTx& tx : candidates) {
-    Status st = CheckNewTx(tx, ids);
+    Status st = CheckNewTx(tx, ids, pending_ids);
     if (!st.ok()) {
       out.rejected.emplace_back(tx.id, st);
       continue;
@@ -162,64 +201,60 @@ BuiltBlock Ledger::BuildBlock(std::vector<ParsedTx> candidates, const std::strin
     ids.push_back(tx.id);
     accepted.push_back(std::move(tx));
   }
-  std::unique_lock lock(mu_);
-  const uint64_t base = log_.size();
-  for (const ParsedTx& tx : accepted) {
-    for (const Hash32& leaf : tx.leaf_hashes) log_.Append(leaf);
-  }
+  const auto [log_root, log_size] = LogAfter(pending, accepted);
   v1::BlockHeader h;
   h.set_schema_version(kSchemaVersion);
-  h.set_height(head_.height + 1);
-  h.set_previous_hash(HashBytes(head_.hash));
+  h.set_height(head.height + pending.size() + 1);
+  h.set_previous_hash(HashBytes(pending.empty() ? head.hash : pending.back().hash));
   h.set_txs_root(HashBytes(TxsRoot(accepted)));
   h.set_tx_count(static_cast<uint32_t>(accepted.size()));
-  h.set_log_root(HashBytes(log_.Root()));
-  h.set_log_size(log_.size());
+  h.set_log_root(HashBytes(log_root));
+  h.set_log_size(log_size);
   h.set_proposer(proposer);
   h.set_term(term);
   h.set_time_ms(time_ms);
-  log_.TruncateTo(base);
-  lock.unlock();
   out.block = MakeBlock(h, std::move(accepted));
   return out;
 }
 
-Status Ledger::ValidateBlock(const ParsedBlock& block) {
+Status Ledger::ValidateBlock(const ParsedBlock& block, PendingBlocks pending) {
   const std::string where = "block " + std::to_string(block.header.height());
   const Head head = this->head();
-  if (block.header.height() != head.height + 1) {
-    return FailedPrecondition(where + ": expected height " + std::to_string(head.height + 1));
+  TRACERY_CHECK(pending.empty() || pending.front().header.height() == head.height + 1);
+  const uint64_t expected = head.height + pending.size() + 1;
+  if (block.header.height() != expected) {
+    return FailedPrecondition(where + ": expected height " + std::to_string(expected));
   }
-  if (block.header.previous_hash() != HashBytes(head.hash)) {
-    return InvalidArgument(where + ": previous_hash does not match the ledger head");
+  const Hash32& parent = pending.empty() ? head.hash : pending.back().hash;
+  if (block.header.previous_hash() != HashBytes(parent)) {
+    return InvalidArgument(where + ": previous_hash does not match the block before it");
   }
+  if (!pending.empty() && block.header.term() < pending.back().header.term()) {
+    return InvalidArgument(where + ": term is lower than the term of the block before it");
+  }
+  const std::vector<Hash32> pending_ids = PendingTxIds(pending);
   std::vector<Hash32> ids;
   for (size_t i = 0; i < block.txs.size(); ++i) {
     const ParsedTx& tx = block.txs[i];
     Status st = ValidateTx(tx, genesis_);
-    if (st.ok()) st = CheckNewTx(tx, ids);
+    if (st.ok()) st = CheckNewTx(tx, ids, pending_ids);
     if (!st.ok()) return st.Annotate(where + " tx " + std::to_string(i));
     ids.push_back(tx.id);
   }
-  std::unique_lock lock(mu_);
-  const uint64_t base = log_.size();
-  for (const ParsedTx& tx : block.txs) {
-    for (const Hash32& leaf : tx.leaf_hashes) log_.Append(leaf);
+  const auto [log_root, log_size] = LogAfter(pending, block.txs);
+  if (block.header.log_size() != log_size || block.header.log_root() != HashBytes(log_root)) {
+    return InvalidArgument(where + ": ledger-wide log root or size is wrong");
   }
-  const bool log_ok = block.header.log_size() == log_.size() &&
-                      block.header.log_root() == HashBytes(log_.Root());
-  log_.TruncateTo(base);
-  if (!log_ok) return InvalidArgument(where + ": ledger-wide log root or size is wrong");
   return Status::Ok();
 }
 
-Status Ledger::Append(const ParsedBlock& block, const v1::CommitCertificate& certificate) {
+Status Ledger::Append(const ParsedBlock& block, const v1::CommitCertificate* certificate) {
   const uint64_t height = block.header.height();
   TRACERY_CHECK(height == head().height + 1);
   leveldb::WriteBatch batch;
   batch.Put(BlockKey(height), block.bytes);
   batch.Put(HeaderKey(height), block.header_bytes);
-  batch.Put(CertificateKey(height), certificate.SerializeAsString());
+  if (certificate != nullptr) batch.Put(CertificateKey(height), certificate->SerializeAsString());
   uint64_t log_index = head().log_size;
   std::vector<Hash32> leaves;
   for (size_t pos = 0; pos < block.txs.size(); ++pos) {
@@ -250,6 +285,28 @@ Status Ledger::Append(const ParsedBlock& block, const v1::CommitCertificate& cer
   head_.log_size = log_.size();
   head_.log_root = log_.Root();
   return Status::Ok();
+}
+
+Result<Finality> Ledger::ProveFinality(uint64_t height) const {
+  const uint64_t head_height = head().height;
+  if (height == 0 || height > head_height) {
+    return NotFound("no block at height " + std::to_string(height));
+  }
+  Finality f;
+  for (uint64_t h = height; h <= head_height && f.chain.size() <= kMaxProofChain; ++h) {
+    if (h > height) {
+      ASSIGN_OR_RETURN(std::string header, ReadHeaderBytes(h));
+      f.chain.push_back(std::move(header));
+    }
+    auto cert = ReadCertificate(h);
+    if (cert.ok()) {
+      f.certificate = std::move(cert).value();
+      return f;
+    }
+    if (cert.status().code() != Code::kNotFound) return cert.status();
+  }
+  return Unavailable("block " + std::to_string(height) +
+                     " is committed but no certified descendant is in this ledger yet; retry");
 }
 
 Result<std::string> Ledger::ReadHeaderBytes(uint64_t height) const {

@@ -80,7 +80,9 @@ Result<ProofBundle> ProveTxPart(const Ledger& ledger, const TxLocation& loc, uin
   ASSIGN_OR_RETURN(std::vector<Hash32> leaves, TxLeaves(block));
   ASSIGN_OR_RETURN(p.tx_path, MerkleTree(leaves).InclusionProof(loc.position, leaves.size()));
   p.block_header = block.header_bytes;
-  ASSIGN_OR_RETURN(p.certificate, ledger.ReadCertificate(loc.height));
+  ASSIGN_OR_RETURN(Finality finality, ledger.ProveFinality(loc.height));
+  p.chain = std::move(finality.chain);
+  p.certificate = std::move(finality.certificate);
   uint64_t in_block = 0;
   for (size_t i = 0; i < loc.position; ++i) in_block += block.txs[i].leaf_hashes.size();
   uint64_t block_checkpoints = 0;
@@ -249,6 +251,7 @@ Result<VerifiedProof> VerifyProof(const ProofBundle& p, const Genesis& genesis) 
   // 4. Finality: the chain of later headers up to the certified one.
   Hash32 certified = v.block_hash;
   uint64_t certified_height = v.height;
+  uint64_t certified_term = header->term();
   for (size_t i = 0; i < p.chain.size(); ++i) {
     auto next = ParseBlockHeader(p.chain[i]);
     if (!next.ok()) return Corruption("chain header " + std::to_string(i) + ": does not parse");
@@ -258,8 +261,9 @@ Result<VerifiedProof> VerifyProof(const ProofBundle& p, const Genesis& genesis) 
     }
     certified = Sha256(p.chain[i]);
     certified_height = next->height();
+    certified_term = next->term();
   }
-  st = VerifyCertificate(p.certificate, certified_height, certified, genesis);
+  st = VerifyCertificate(p.certificate, certified_height, certified, certified_term, genesis);
   if (!st.ok()) return st.Annotate("commit certificate");
   v.certified_height = certified_height;
   return v;

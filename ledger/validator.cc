@@ -45,8 +45,12 @@ Status ValidateTx(const ParsedTx& tx, const Genesis& genesis) {
 }
 
 Status VerifyCertificate(const v1::CommitCertificate& cert, uint64_t height,
-                         const Hash32& block_hash, const Genesis& genesis) {
+                         const Hash32& block_hash, uint64_t term, const Genesis& genesis) {
   if (cert.height() != height) return Corruption("certificate is for another height");
+  if (cert.term() != term) {
+    return Corruption("certificate is for term " + std::to_string(cert.term()) +
+                      "; the block was proposed in term " + std::to_string(term));
+  }
   if (cert.block_hash() != HashBytes(block_hash)) {
     return Corruption("certificate is for another block hash");
   }

@@ -321,7 +321,7 @@ void Node::ApplyReady() {
         block = std::move(parsed).value();
       }
       const auto t0 = std::chrono::steady_clock::now();
-      Status st = ledger_->Append(block, c.certificate);
+      Status st = ledger_->Append(block, &c.certificate);
       if (!st.ok()) {
         // A failed fsync leaves the file state unknown: stop rather than acknowledge.
         std::fprintf(stderr, "traceryd: fatal: ledger append failed: %s\n", st.ToString().c_str());
@@ -526,7 +526,9 @@ void Node::RunSync() {
                     ? Status::Ok()
                     : Unavailable("bad block response: " + client::DescribeError(*res));
     Result<ledger::ParsedBlock> block = st.ok() ? ledger::ParseBlock(*block_bytes) : st;
-    if (block.ok()) st = ledger::VerifyCertificate(cert, next, block->hash, genesis_);
+    if (block.ok()) {
+      st = ledger::VerifyCertificate(cert, next, block->hash, block->header.term(), genesis_);
+    }
     if (st.ok() && block.ok()) st = ledger_->ValidateBlock(*block);
     if (!block.ok() || !st.ok()) {
       std::fprintf(stderr, "traceryd: block %llu from the validator refused: %s\n",
@@ -535,7 +537,7 @@ void Node::RunSync() {
       pause();
       continue;
     }
-    st = ledger_->Append(*block, cert);
+    st = ledger_->Append(*block, &cert);
     if (!st.ok()) {
       std::fprintf(stderr, "traceryd: fatal: ledger append failed: %s\n", st.ToString().c_str());
       std::abort();

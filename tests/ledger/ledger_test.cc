@@ -47,7 +47,8 @@ class LedgerTest : public ::testing::Test {
     BuiltBlock built = l->BuildBlock(std::move(txs), "a-node", 0, 1700000000000);
     EXPECT_TRUE(built.rejected.empty());
     EXPECT_TRUE(l->ValidateBlock(built.block).ok());
-    EXPECT_TRUE(l->Append(built.block, Certify(genesis_, built.block)).ok());
+    const v1::CommitCertificate cert = Certify(genesis_, built.block);
+    EXPECT_TRUE(l->Append(built.block, &cert).ok());
     return built.block;
   }
 
@@ -158,6 +159,71 @@ TEST_F(LedgerTest, DuplicatesLeftOutAndRefused) {
   ParsedTx forged_tx = MakeTx(genesis_, "a", Key('b'), {"e3"});
   BuiltBlock bad = l->BuildBlock({forged_tx}, "a-node", 0, 0);  // BuildBlock trusts its caller
   EXPECT_EQ(l->ValidateBlock(bad.block).code(), Code::kPermissionDenied);
+}
+
+// Raft: blocks build on uncommitted ones, an older-term block is committed without a
+// certificate of its own, and its proof reaches the certified descendant through the chain.
+TEST_F(LedgerTest, PendingBlocksAndFinalityThroughADescendant) {
+  auto l = OpenLedger();
+  ParsedTx t1 = MakeTx(genesis_, "a", Key('a'), {"e1", "e2"}, 1);
+  ParsedTx t2 = MakeTx(genesis_, "b", Key('b'), {"e3"}, 2);
+  const Hash32 id1 = t1.id;
+  std::vector<ParsedBlock> pending;
+  pending.push_back(l->BuildBlock({t1}, "a-node", 3, 0).block);
+  ASSERT_TRUE(l->ValidateBlock(pending[0]).ok());
+  // The next block follows the pending one and leaves out what it already holds.
+  BuiltBlock b2 = l->BuildBlock({t1, t2}, "a-node", 4, 0, pending);
+  ASSERT_EQ(b2.rejected.size(), 1u);
+  EXPECT_EQ(b2.rejected[0].second.code(), Code::kAlreadyExists);
+  EXPECT_EQ(b2.block.header.height(), 2u);
+  EXPECT_EQ(b2.block.header.log_size(), 3u);
+  EXPECT_TRUE(l->ValidateBlock(b2.block, pending).ok());
+  // Without the pending block it is at the wrong height; with a repeated tx it is refused.
+  EXPECT_EQ(l->ValidateBlock(b2.block).code(), Code::kFailedPrecondition);
+  ParsedBlock repeat = MakeBlock(b2.block.header, {t1});
+  EXPECT_FALSE(l->ValidateBlock(repeat, pending).ok());
+  // A term lower than the block before it is refused.
+  v1::BlockHeader older = b2.block.header;
+  older.set_term(2);
+  EXPECT_FALSE(l->ValidateBlock(MakeBlock(older, b2.block.txs), pending).ok());
+  // An empty block of a new term: it keeps the log root and size.
+  std::vector<ParsedBlock> two = {pending[0], b2.block};
+  ParsedBlock empty = l->BuildBlock({}, "a-node", 5, 0, two).block;
+  EXPECT_EQ(empty.header.height(), 3u);
+  EXPECT_EQ(empty.header.log_size(), 3u);
+  EXPECT_TRUE(l->ValidateBlock(empty, two).ok());
+
+  // Blocks 1 and 2 commit through block 3's certificate.
+  ASSERT_TRUE(l->Append(pending[0], nullptr).ok());
+  EXPECT_EQ(l->ProveFinality(1).status().code(), Code::kUnavailable);
+  EXPECT_EQ(ProveTx(*l, id1).status().code(), Code::kUnavailable);
+  ASSERT_TRUE(l->Append(b2.block, nullptr).ok());
+  const v1::CommitCertificate cert = Certify(genesis_, empty);
+  ASSERT_TRUE(l->Append(empty, &cert).ok());
+  auto finality = l->ProveFinality(1);
+  ASSERT_TRUE(finality.ok()) << finality.status().ToString();
+  EXPECT_EQ(finality->chain.size(), 2u);
+  EXPECT_EQ(finality->certificate.height(), 3u);
+  auto proof = ProveTx(*l, id1);
+  ASSERT_TRUE(proof.ok()) << proof.status().ToString();
+  auto v = VerifyProof(*ProofFromJson(ProofToJson(*proof)), genesis_);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->height, 1u);
+  EXPECT_EQ(v->certified_height, 3u);
+  // A broken link in the chain, or a certificate of another term, is refused.
+  ProofBundle p = *proof;
+  p.chain.erase(p.chain.begin());
+  EXPECT_FALSE(VerifyProof(p, genesis_).ok());
+  p = *proof;
+  p.certificate.set_term(4);
+  auto wrong_term = VerifyProof(p, genesis_);
+  ASSERT_FALSE(wrong_term.ok());
+  EXPECT_NE(wrong_term.status().message().find("term"), std::string::npos);
+  l.reset();
+  auto report = AuditLedger(dir_, genesis_, SequentialFor, [](uint64_t, uint64_t) {});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_EQ(report->blocks, 3u);
+  EXPECT_EQ(report->uncertified_tail, 0u);
 }
 
 TEST_F(LedgerTest, ProofsVerifyOfflineAndNameTheFailedCheck) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,20 @@ struct BuiltBlock {
   std::vector<std::pair<Hash32, Status>> rejected;
 };
 
+// Later headers a proof may carry to reach a certified block.
+constexpr size_t kMaxProofChain = 100000;
+
+// Uncommitted blocks above the ledger head that a new block follows, in height order from
+// head+1: the entries of a Raft log beyond what the ledger holds. Empty for solo.
+using PendingBlocks = std::span<const ParsedBlock>;
+
+// What makes a block final: the certificate of the block itself, or the headers of its
+// descendants up to the first certified one and that one's certificate.
+struct Finality {
+  std::vector<std::string> chain;  // header bytes of heights h+1 .. certified height
+  v1::CommitCertificate certificate;
+};
+
 class Ledger {
  public:
   // Opens (creating when missing) the store in `dir`. Verifies the header hash chain, the
@@ -56,21 +71,28 @@ class Ledger {
   const Genesis& genesis() const { return genesis_; }
   Head head() const;
 
-  // Builds the block at height head+1 from candidate transactions, in order. Candidates that
-  // repeat a transaction id (of the ledger or of the block) are left out and reported.
+  // Builds the block that follows the head and `pending` from candidate transactions, in
+  // order. Candidates that repeat a transaction id (of the ledger, of `pending` or of the
+  // block) are left out and reported. An empty candidate list builds an empty block.
   // REQUIRES: every candidate passed ValidateTx (the node checks each on admission, in the
   // request's thread, so that signature checks run in parallel).
   BuiltBlock BuildBlock(std::vector<ParsedTx> candidates, const std::string& proposer,
-                        uint64_t term, int64_t time_ms);
-  // Re-validates a block as every validator does before it accepts one: the next height,
-  // previous hash, each transaction valid and new, the ledger-wide log root and size.
-  Status ValidateBlock(const ParsedBlock& block);
-  // Appends a validated block with its certificate, synced to disk before it returns.
-  Status Append(const ParsedBlock& block, const v1::CommitCertificate& certificate);
+                        uint64_t term, int64_t time_ms, PendingBlocks pending = {});
+  // Re-validates a block as every validator does before it accepts one: the height after the
+  // head and `pending`, previous hash, each transaction valid and new, the ledger-wide log
+  // root and size.
+  Status ValidateBlock(const ParsedBlock& block, PendingBlocks pending = {});
+  // Appends a validated block, synced to disk before it returns. `certificate` is null for a
+  // block that is final through a certified descendant (Raft commits older-term blocks so).
+  Status Append(const ParsedBlock& block, const v1::CommitCertificate* certificate);
 
   Result<ParsedBlock> ReadBlock(uint64_t height) const;
   Result<std::string> ReadHeaderBytes(uint64_t height) const;
+  // NotFound for a block without a certificate of its own.
   Result<v1::CommitCertificate> ReadCertificate(uint64_t height) const;
+  // The certificate of `height` or of its first certified descendant (at most kMaxProofChain
+  // headers later); Unavailable while no certified descendant is in the ledger yet.
+  Result<Finality> ProveFinality(uint64_t height) const;
   Result<TxLocation> FindTx(const Hash32& tx_id) const;
   // Every checkpoint that carries `event_id`, in ledger order.
   Result<std::vector<CheckpointLocation>> FindEvent(const std::string& event_id) const;
@@ -86,7 +108,11 @@ class Ledger {
  private:
   Ledger(const Genesis& genesis, std::unique_ptr<leveldb::DB> db);
   Status Load();
-  Status CheckNewTx(const ParsedTx& tx, const std::vector<Hash32>& earlier_in_block) const;
+  // Not yet in the ledger, in `pending`, or earlier in the block.
+  Status CheckNewTx(const ParsedTx& tx, const std::vector<Hash32>& earlier_in_block,
+                    const std::vector<Hash32>& pending_ids) const;
+  // Root and size of the ledger-wide log after `pending` and then `txs`.
+  std::pair<Hash32, uint64_t> LogAfter(PendingBlocks pending, const std::vector<ParsedTx>& txs);
 
   const Genesis genesis_;
   std::unique_ptr<leveldb::DB> db_;
@@ -108,6 +134,9 @@ struct AuditReport {
   uint64_t blocks = 0;
   uint64_t txs = 0;
   uint64_t checkpoints = 0;
+  // Blocks at the head without a certified descendant yet (a Raft follower learns the
+  // certificate with the leader's next message); every block below them is certified.
+  uint64_t uncertified_tail = 0;
   Hash32 head_hash{};
 };
 using ParallelFor = std::function<void(size_t n, const std::function<void(size_t)>& fn)>;

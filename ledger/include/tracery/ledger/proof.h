@@ -14,9 +14,6 @@
 
 namespace tracery::ledger {
 
-// Later headers a bundle may carry to reach a certified block.
-constexpr size_t kMaxProofChain = 100000;
-
 struct CheckpointProof {
   std::string checkpoint;  // the checkpoint bytes (the Merkle leaf data)
   uint32_t index = 0;      // position in the transaction

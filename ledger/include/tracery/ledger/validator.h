@@ -11,9 +11,10 @@ namespace tracery::ledger {
 // with schema version 1, an event id and a 32-byte payload hash.
 Status ValidateTx(const ParsedTx& tx, const Genesis& genesis);
 
-// A commit certificate is valid for (height, block hash, term) when it carries valid
-// signatures of at least a quorum of distinct genesis validators.
+// A commit certificate is valid for the block (height, hash, term of its header) when it is
+// for that term and carries valid signatures of at least a quorum of distinct genesis
+// validators.
 Status VerifyCertificate(const v1::CommitCertificate& cert, uint64_t height,
-                         const Hash32& block_hash, const Genesis& genesis);
+                         const Hash32& block_hash, uint64_t term, const Genesis& genesis);
 
 }  // namespace tracery::ledger
