@@ -5,11 +5,13 @@ namespace tracery::consensus {
 Status SoloEngine::Propose(std::string proposal) {
   ASSIGN_OR_RETURN(ProposalOps::Info info, ops_->Inspect(proposal));
   Committed c;
-  c.certificate.set_schema_version(1);
-  c.certificate.set_height(info.height);
-  c.certificate.set_block_hash(HashBytes(info.hash));
-  c.certificate.set_term(0);
-  *c.certificate.add_signatures() = ops_->SignVote(info.height, info.hash, 0);
+  c.index = info.height;
+  v1::CommitCertificate& cert = c.certificate.emplace();
+  cert.set_schema_version(1);
+  cert.set_height(info.height);
+  cert.set_block_hash(HashBytes(info.hash));
+  cert.set_term(0);
+  *cert.add_signatures() = ops_->SignVote(info.height, info.hash, 0);
   c.proposal = std::move(proposal);
   committed_.push_back(std::move(c));
   return Status::Ok();

@@ -311,8 +311,9 @@ void Node::ApplyReady() {
   while (engine_->HasReady()) {
     consensus::Ready rd = engine_->GetReady();
     for (const consensus::Committed& c : rd.committed) {
+      TRACERY_CHECK(c.certificate.has_value());  // solo certifies every block
       ledger::ParsedBlock block;
-      if (!proposed_.empty() && HashBytes(proposed_.front().hash) == c.certificate.block_hash()) {
+      if (!proposed_.empty() && HashBytes(proposed_.front().hash) == c.certificate->block_hash()) {
         block = std::move(proposed_.front());
         proposed_.pop_front();
       } else {
@@ -321,7 +322,7 @@ void Node::ApplyReady() {
         block = std::move(parsed).value();
       }
       const auto t0 = std::chrono::steady_clock::now();
-      Status st = ledger_->Append(block, &c.certificate);
+      Status st = ledger_->Append(block, &*c.certificate);
       if (!st.ok()) {
         // A failed fsync leaves the file state unknown: stop rather than acknowledge.
         std::fprintf(stderr, "traceryd: fatal: ledger append failed: %s\n", st.ToString().c_str());
@@ -550,12 +551,24 @@ void Node::RunSync() {
 Result<consensus::ProposalOps::Info> Node::Inspect(const std::string& proposal) {
   // Solo: the proposal is the block this node just built; name it without re-validating.
   if (!proposed_.empty() && proposed_.back().bytes == proposal) {
-    return Info{proposed_.back().header.height(), proposed_.back().hash};
+    return Info{proposed_.back().header.height(), proposed_.back().hash,
+                proposed_.back().header.term()};
   }
   ASSIGN_OR_RETURN(ledger::ParsedBlock block, ledger::ParseBlock(proposal));
   RETURN_IF_ERROR(ledger_->ValidateBlock(block));
-  return Info{block.header.height(), block.hash};
+  return Info{block.header.height(), block.hash, block.header.term()};
 }
+
+bool Node::VerifyVote(const v1::CommitSignature& vote, uint64_t height, const Hash32& hash,
+                      uint64_t term) {
+  const ledger::NodeInfo* node = genesis_.FindNode(vote.node_id());
+  return node != nullptr && node->validator &&
+         node->key.Verify(Purpose::kCommit, genesis_.hash(),
+                          ledger::CommitVotePayload(height, hash, term), vote.signature());
+}
+
+// Solo never asks for an empty block; Raft integration will build one with BuildBlock.
+std::string Node::MakeEmpty(uint64_t /*term*/) { return std::string(); }
 
 v1::CommitSignature Node::SignVote(uint64_t height, const Hash32& hash, uint64_t term) {
   v1::CommitSignature s;

@@ -69,6 +69,9 @@ class Node final : public consensus::ProposalOps {
   // ProposalOps
   Result<Info> Inspect(const std::string& proposal) override;
   v1::CommitSignature SignVote(uint64_t height, const Hash32& hash, uint64_t term) override;
+  bool VerifyVote(const v1::CommitSignature& vote, uint64_t height, const Hash32& hash,
+                  uint64_t term) override;
+  std::string MakeEmpty(uint64_t term) override;
 
  private:
   Node(NodeConfig config, ledger::Genesis genesis, PrivateKey key);
