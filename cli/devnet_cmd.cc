@@ -103,10 +103,11 @@ Result<pid_t> Spawn(const DevNode& n) {
   return pid;
 }
 
+// Ready: the node serves, and with Raft it knows a leader.
 bool Healthy(const std::string& api) {
   auto client = client::HttpClient::Create(api, 2000);
   if (!client.ok()) return false;
-  auto res = (*client)->Request("GET", "/healthz");
+  auto res = (*client)->Request("GET", "/readyz");
   return res.ok() && res->status == 200;
 }
 

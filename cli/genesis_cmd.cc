@@ -25,8 +25,10 @@ constexpr const char* kHelp =
     "Creates a consortium in DIR: each organisation's admin key and node key (mode 0600),\n"
     "genesis.json, a node configuration per organisation with loopback ports, and API tokens\n"
     "for an admin and an auditor per organisation (DIR/<org>/admin.token, auditor.token).\n"
-    "The first organisation's node is the validator; every node writes for its organisation.\n"
-    "Consensus: solo (one validator). raft and pbft are not available yet.\n";
+    "Every node writes for its organisation.\n"
+    "Consensus: solo (the first organisation's node is the only validator; the others forward\n"
+    "to it and follow it) or raft (every organisation's node is a validator; a majority must\n"
+    "be up to commit). pbft is not available yet.\n";
 
 Status MakeDir(const std::string& path) {
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -72,13 +74,13 @@ int Init(const Argv& argv) {
   auto out = args->Require("out");
   if (!orgs_flag.ok() || !out.ok()) return Fail("--orgs and --out are required\n" + std::string(kHelp));
   const std::string consensus = args->Get("consensus", "solo");
-  if (consensus == "raft" || consensus == "pbft") {
-    return Fail("--consensus " + consensus +
-                " is not available in this version; use --consensus solo");
+  if (consensus == "pbft") {
+    return Fail("--consensus pbft is not available in this version; use solo or raft");
   }
   if (!ledger::ConsensusSupported(consensus)) {
-    return Fail("unknown consensus '" + consensus + "' (available: solo)");
+    return Fail("unknown consensus '" + consensus + "' (available: solo, raft)");
   }
+  const bool raft = consensus == "raft";
   std::vector<std::string> orgs = SplitComma(*orgs_flag);
   for (size_t i = 0; i < orgs.size(); ++i) {
     if (Status st = CheckOrgName(orgs[i]); !st.ok()) return Fail(st);
@@ -111,7 +113,7 @@ int Init(const Argv& argv) {
     if (Status st = WriteKeyFile(org_dir + "/admin.key", admin); !st.ok()) return Fail(st);
     if (Status st = WriteKeyFile(org_dir + "/node.key", node_key); !st.ok()) return Fail(st);
     json roles = json::array({"writer"});
-    if (i == 0) roles.push_back("validator");
+    if (i == 0 || raft) roles.push_back("validator");
     char gln[64];
     std::snprintf(gln, sizeof(gln), "urn:epc:id:sgln:0614141.%05zu.0", i + 1);
     genesis["orgs"].push_back(
@@ -148,7 +150,7 @@ int Init(const Argv& argv) {
       Status st = add_token(i, i, orgs[i], orgs[i] + "-" + role, role, std::string(role) + ".token");
       if (!st.ok()) return Fail(st);
     }
-    if (i != 0) {
+    if (i != 0 && !raft) {
       Status st = add_token(i, 0, orgs[i], orgs[i] + "-node", "partner", "peer.token");
       if (!st.ok()) return Fail(st);
     }
@@ -165,7 +167,7 @@ int Init(const Argv& argv) {
                 {"api", {{"listen", "127.0.0.1:" + std::to_string(base_port + i)}}},
                 {"tokens", tokens[i]},
                 {"blocks", {{"maxTxs", 4000}, {"intervalMs", 2}}}};
-    if (i != 0) {
+    if (i != 0 && !raft) {
       config["validatorApi"] = validator_api;
       config["validatorTokenFile"] = "peer.token";
     }
@@ -175,7 +177,7 @@ int Init(const Argv& argv) {
     summary.push_back({{"org", org},
                        {"nodeId", org + "-node"},
                        {"api", "http://127.0.0.1:" + std::to_string(base_port + i)},
-                       {"validator", i == 0},
+                       {"validator", i == 0 || raft},
                        {"config", org_dir + "/node.json"}});
   }
   if (*format == "json") {

@@ -29,7 +29,7 @@ Result<PublicKey> GetKey(const json& j, const char* name, const std::string& whe
 
 }  // namespace
 
-bool ConsensusSupported(const std::string& kind) { return kind == "solo"; }
+bool ConsensusSupported(const std::string& kind) { return kind == "solo" || kind == "raft"; }
 
 Result<Genesis> Genesis::Parse(std::string_view text) {
   try {

@@ -211,7 +211,20 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   if (is({"readyz"})) {
     if (auto r = only("GET")) return finish(*r);
     if (!node_->running()) return finish(Problem(503, "not-ready", "Not ready", "the node is stopping"));
-    return finish(Json(200, {{"status", "ready"}, {"height", node_->ledger().head().height}}));
+    nlohmann::json body{{"status", "ready"}, {"height", node_->ledger().head().height}};
+    if (auto raft = node_->raft_status()) {
+      body["consensus"] = {{"kind", "raft"},
+                           {"role", consensus::RaftRoleName(raft->role)},
+                           {"term", raft->term},
+                           {"leader", raft->leader},
+                           {"commit", raft->commit}};
+      if (raft->leader.empty()) {
+        return finish(Problem(503, "no-leader", "Not ready",
+                              "no Raft leader is known yet (an election is under way, or a "
+                              "majority of validators is unreachable)"));
+      }
+    }
+    return finish(Json(200, body));
   }
   if (is({"metrics"})) {
     if (auto r = only("GET")) return finish(*r);

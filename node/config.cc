@@ -84,12 +84,25 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       c.max_pending_txs = b.value("maxPendingTxs", c.max_pending_txs);
     }
     c.commit_wait_timeout_ms = j.value("commitWaitTimeoutMs", c.commit_wait_timeout_ms);
+    if (j.contains("raft")) {
+      const json& r = j["raft"];
+      c.p2p_listen = r.value("listen", c.p2p_listen);
+      c.tick_ms = r.value("tickMs", c.tick_ms);
+      c.election_ticks = r.value("electionTicks", c.election_ticks);
+      c.heartbeat_ticks = r.value("heartbeatTicks", c.heartbeat_ticks);
+      c.max_uncommitted_blocks = r.value("maxUncommittedBlocks", c.max_uncommitted_blocks);
+    }
     c.validator_api = j.value("validatorApi", "");
     if (j.contains("validatorTokenFile")) {
       c.validator_token_path = Resolve(base, j["validatorTokenFile"].get<std::string>());
     }
   } catch (const std::exception& e) {
     return InvalidArgument(path + ": " + e.what());
+  }
+  if (c.tick_ms < 1 || c.tick_ms > 10000 || c.heartbeat_ticks < 1 ||
+      c.election_ticks <= c.heartbeat_ticks || c.max_uncommitted_blocks < 1) {
+    return InvalidArgument(path + ": raft: tickMs 1..10000, heartbeatTicks >= 1, electionTicks > "
+                           "heartbeatTicks and maxUncommittedBlocks >= 1");
   }
   if (c.max_block_txs == 0 || c.max_block_txs > 20000) {
     return InvalidArgument(path + ": blocks.maxTxs must be 1..20000");

@@ -46,6 +46,15 @@ struct NodeConfig {
   // transactions to the validator's API and follows the ledger from it.
   std::string validator_api;         // http://host:port
   std::string validator_token_path;  // bearer token of this node at the validator
+  // Raft consensus: the peer transport listens on p2p_listen (default: this node's p2p
+  // address in the genesis); the engine ticks every tick_ms; a follower campaigns after
+  // election_ticks to 2 * election_ticks without a leader; the leader keeps at most
+  // max_uncommitted_blocks blocks in flight.
+  std::string p2p_listen;
+  int64_t tick_ms = 100;
+  uint32_t election_ticks = 10;
+  uint32_t heartbeat_ticks = 1;
+  size_t max_uncommitted_blocks = 4;
 };
 
 Result<NodeConfig> LoadNodeConfig(const std::string& path);

@@ -29,7 +29,10 @@ uint64_t RandomNonce() {
 }  // namespace
 
 Node::Node(NodeConfig config, ledger::Genesis genesis, PrivateKey key)
-    : config_(std::move(config)), genesis_(std::move(genesis)), key_(std::move(key)) {}
+    : config_(std::move(config)),
+      genesis_(std::move(genesis)),
+      key_(std::move(key)),
+      raft_mode_(genesis_.consensus() == "raft") {}
 
 Node::~Node() { Stop(); }
 
@@ -37,7 +40,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
   ASSIGN_OR_RETURN(ledger::Genesis genesis, ledger::Genesis::Load(config.genesis_path));
   if (!ledger::ConsensusSupported(genesis.consensus())) {
     return FailedPrecondition("consensus '" + genesis.consensus() +
-                              "' is not supported by this build (supported: solo)");
+                              "' is not supported by this build (supported: solo, raft)");
   }
   ASSIGN_OR_RETURN(PrivateKey key, ReadKeyFile(config.key_path));
   const ledger::NodeInfo* self = genesis.FindNode(config.node_id);
@@ -60,10 +63,12 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
   if (ec) return IoError("cannot create data folder " + config.data_dir + ": " + ec.message());
   ASSIGN_OR_RETURN(node->ledger_, ledger::Ledger::Open(config.data_dir + "/ledger", node->genesis_));
   ASSIGN_OR_RETURN(node->pending_log_, PendingLog::Open(config.data_dir + "/pending"));
-  if (self->validator) {
+  RETURN_IF_ERROR(node->Recover());
+  if (self->validator && node->raft_mode_) {
+    RETURN_IF_ERROR(node->OpenRaft());
+  } else if (self->validator) {
     node->engine_ = std::make_unique<consensus::SoloEngine>(config.node_id, node.get());
   }
-  RETURN_IF_ERROR(node->Recover());
   return node;
 }
 
@@ -81,6 +86,7 @@ Status Node::Recover() {
     if (!st.ok()) return Corruption("pending log holds an invalid transaction: " + st.message());
     std::lock_guard lock(queue_mu_);
     accepted_at_ms_[tx->id] = NowMs();
+    if (raft_mode_) outstanding_[tx->id] = Outstanding{*tx, NowMs() + kResendMs};
     queue_.push_back(std::move(tx).value());
   }
   return pending_log_->Remove(done);
@@ -90,7 +96,9 @@ void Node::Start() {
   std::lock_guard lock(queue_mu_);
   if (started_) return;
   started_ = true;
-  if (is_validator()) {
+  if (raft_ != nullptr) {
+    owner_ = std::thread([this] { RunRaft(); });
+  } else if (is_validator()) {
     owner_ = std::thread([this] { Run(); });
   } else {
     owner_ = std::thread([this] { RunForwarder(); });
@@ -206,6 +214,10 @@ Result<SubmitResult> Node::Submit(const std::string& org,
   if (idem) record.emplace(scope, IdempotencyRecord{idem->second, parsed.id});
   RETURN_IF_ERROR(pending_log_->Add(parsed.id, parsed.bytes, record));
   const Hash32 id = parsed.id;
+  if (raft_mode_) {
+    std::lock_guard lock(queue_mu_);
+    outstanding_[id] = Outstanding{parsed, NowMs() + kResendMs};
+  }
   RETURN_IF_ERROR(Enqueue(std::move(parsed)));
   metrics_.txs_accepted.fetch_add(1, std::memory_order_relaxed);
   return SubmitResult{id, false};
@@ -346,6 +358,7 @@ void Node::NotifyCommitted(const ledger::ParsedBlock& block) {
     for (const ledger::ParsedTx& tx : block.txs) {
       ids.push_back(tx.id);
       checkpoints += tx.leaf_hashes.size();
+      outstanding_.erase(tx.id);
       auto it = accepted_at_ms_.find(tx.id);
       if (it != accepted_at_ms_.end()) {
         metrics_.commit_latency.Observe(static_cast<double>(now - it->second) / 1000.0);
@@ -549,6 +562,7 @@ void Node::RunSync() {
 }
 
 Result<consensus::ProposalOps::Info> Node::Inspect(const std::string& proposal) {
+  if (raft_mode_) return InspectRaft(proposal);
   // Solo: the proposal is the block this node just built; name it without re-validating.
   if (!proposed_.empty() && proposed_.back().bytes == proposal) {
     return Info{proposed_.back().header.height(), proposed_.back().hash,
@@ -567,8 +581,13 @@ bool Node::VerifyVote(const v1::CommitSignature& vote, uint64_t height, const Ha
                           ledger::CommitVotePayload(height, hash, term), vote.signature());
 }
 
-// Solo never asks for an empty block; Raft integration will build one with BuildBlock.
-std::string Node::MakeEmpty(uint64_t /*term*/) { return std::string(); }
+std::string Node::MakeEmpty(uint64_t term) {
+  TRACERY_CHECK(raft_mode_);  // solo never asks for one
+  ledger::BuiltBlock built =
+      ledger_->BuildBlock({}, config_.node_id, term, NowMs(), pending_blocks_);
+  just_built_ = built.block.bytes;
+  return std::move(built.block.bytes);
+}
 
 v1::CommitSignature Node::SignVote(uint64_t height, const Hash32& hash, uint64_t term) {
   v1::CommitSignature s;

@@ -2,10 +2,16 @@
 // the engine (Ready → persist → send → apply). HTTP handlers call Submit and the read
 // methods from their own threads.
 //
-// A validator builds blocks from its queue. A node that is not a validator (with solo
+// Solo: the validator builds blocks from its queue. A node that is not a validator (with solo
 // consensus, every node but one) is a follower: its forwarder thread sends the transactions
 // it signed to the validator's API, and its sync thread fetches each committed block from
 // the validator, checks the certificate, re-validates the block and appends it.
+//
+// Raft (raft_node.cc): every validator runs a RaftEngine and the peer transport. The leader
+// builds blocks on top of its uncommitted ones; the others forward the transactions they
+// signed to it over the peer links and send each again until it is committed (the pending log
+// keeps it meanwhile). A node that fell behind the leader's log fetches committed blocks from
+// the leader's ledger.
 #pragma once
 
 #include <condition_variable>
@@ -20,8 +26,11 @@
 
 #include "config.h"
 #include "metrics.h"
+#include "peer_transport.h"
 #include "pending_log.h"
+#include "raft_storage.h"
 #include "tracery/consensus/engine.h"
+#include "tracery/consensus/raft.h"
 #include "tracery/ledger/ledger.h"
 
 namespace tracery::node {
@@ -57,6 +66,8 @@ class Node final : public consensus::ProposalOps {
   // Waits until the ledger reaches `height` or the timeout passes; returns whether it did.
   bool WaitHeight(uint64_t height, int64_t timeout_ms);
   bool is_validator() const { return engine_ != nullptr; }
+  // Raft: the consensus state, for /readyz and status; nullopt with solo.
+  std::optional<consensus::RaftStatus> raft_status() const;
 
   const ledger::Ledger& ledger() const { return *ledger_; }
   const ledger::Genesis& genesis() const { return genesis_; }
@@ -89,6 +100,23 @@ class Node final : public consensus::ProposalOps {
   void CommitBatch(std::vector<ledger::ParsedTx> batch);
   void ApplyReady();
 
+  // Raft (raft_node.cc).
+  Status OpenRaft();
+  void RunRaft();
+  void HandleFrame(const std::string& from, v1::PeerFrame frame);
+  void ProposeBlock(std::vector<ledger::ParsedTx> txs);
+  void ForwardToLeader(std::vector<ledger::ParsedTx> txs);
+  void AcceptFromPeer(const std::string& from, const v1::ForwardedTxs& txs);
+  void RetryOutstanding(int64_t now_ms);
+  void HandleRaftReady();
+  void ApplyCommitted(const consensus::Committed& c);
+  void RequestBlocks();
+  void ServeBlocks(const std::string& to, const v1::BlockRequest& request);
+  void AcceptBlocks(const std::string& from, const v1::BlockBatch& batch);
+  void RebuildPending();
+  Result<Info> InspectRaft(const std::string& proposal);
+  bool CanTakeTxs() const;  // REQUIRES: queue_mu_ held
+
   const NodeConfig config_;
   const ledger::Genesis genesis_;
   const PrivateKey key_;
@@ -120,7 +148,33 @@ class Node final : public consensus::ProposalOps {
   std::condition_variable idempotency_cv_;
   std::set<std::string> idempotency_in_flight_;  // guarded by idempotency_mu_
 
-  std::deque<ledger::ParsedBlock> proposed_;  // owner thread only
+  std::deque<ledger::ParsedBlock> proposed_;  // owner thread only (solo)
+
+  // Raft. The owner thread drives the engine; the transport thread only fills inbox_.
+  const bool raft_mode_;
+  consensus::RaftEngine* raft_ = nullptr;  // engine_, when it is Raft
+  std::unique_ptr<RaftStorage> raft_storage_;
+  std::unique_ptr<PeerTransport> transport_;
+  std::deque<std::pair<std::string, v1::PeerFrame>> inbox_;  // guarded by queue_mu_
+  bool leader_can_take_ = false;                              // guarded by queue_mu_
+  bool follower_can_take_ = false;                            // guarded by queue_mu_
+  // The uncommitted entries beyond the ledger head, heights head+1.. (owner thread only).
+  std::vector<ledger::ParsedBlock> pending_blocks_;
+  std::string just_built_;  // the block the owner thread is proposing (Inspect trusts it)
+  // Transactions this node accepted and has not seen committed, with when to send them again.
+  struct Outstanding {
+    ledger::ParsedTx tx;
+    int64_t retry_at_ms = 0;
+  };
+  std::map<Hash32, Outstanding> outstanding_;  // guarded by queue_mu_
+  // Sent to the leader again when not committed this long after it was last sent (the
+  // leader may have crashed or lost leadership before it was in a block).
+  static constexpr int64_t kResendMs = 3000;
+  mutable std::mutex status_mu_;
+  std::optional<consensus::RaftStatus> raft_status_;  // guarded by status_mu_
+  std::optional<consensus::CatchUp> catch_up_;  // owner thread only
+  int64_t catch_up_requested_ms_ = 0;          // owner thread only
+
   std::thread owner_;
   std::thread sync_;  // followers only
 };

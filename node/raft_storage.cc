@@ -128,6 +128,23 @@ Status RaftStorage::Compact(uint64_t index) {
   return Status::Ok();
 }
 
+Status RaftStorage::TruncateAfter(uint64_t index) {
+  if (last_index_ == 0 || index >= last_index_) return Status::Ok();
+  leveldb::WriteBatch batch;
+  for (uint64_t i = std::max(index + 1, first_index_); i <= last_index_; ++i) {
+    batch.Delete(EntryKey(i));
+  }
+  leveldb::WriteOptions wo;
+  wo.sync = true;
+  RETURN_IF_ERROR(FromLevelDb(db_->Write(wo, &batch), "truncate raft log"));
+  if (index < first_index_) {
+    first_index_ = last_index_ = 0;
+  } else {
+    last_index_ = index;
+  }
+  return Status::Ok();
+}
+
 Status RaftStorage::Clear() { return Compact(last_index_); }
 
 }  // namespace tracery::node

@@ -35,7 +35,10 @@ class RaftStorage {
   // Forgets entries at `index` and below: the ledger holds them. Not synced (a crash only
   // leaves entries that Load skips).
   Status Compact(uint64_t index);
-  // Forgets every entry (after a catch-up by block transfer moved the log past them).
+  // Forgets every entry above `index` (those a restarted or caught-up engine did not keep).
+  // Synced.
+  Status TruncateAfter(uint64_t index);
+  // Forgets every entry.
   Status Clear();
 
  private:

@@ -46,11 +46,11 @@ inline int FreePortBase() {
 
 class Consortium {
  public:
-  explicit Consortium(const std::string& orgs) {
+  explicit Consortium(const std::string& orgs, const std::string& consensus = "solo") {
     char tmpl[] = "/tmp/tracery-e2e-XXXXXX";
     dir_ = ::mkdtemp(tmpl);
     base_port_ = FreePortBase();
-    const int rc = RunCommand(Bin("tracery") + " genesis init --consensus solo --orgs " + orgs +
+    const int rc = RunCommand(Bin("tracery") + " genesis init --consensus " + consensus + " --orgs " + orgs +
                        " --out " + dir_ + " --base-port " + std::to_string(base_port_));
     if (rc != 0) std::abort();
     size_t start = 0;
@@ -73,6 +73,10 @@ class Consortium {
   }
 
   const std::string& dir() const { return dir_; }
+  size_t size() const { return orgs_.size(); }
+  int base_port() const { return base_port_; }
+  // The p2p port the genesis names for node i (genesis init: base + 100 + i).
+  int p2p_port(size_t i) const { return base_port_ + 100 + static_cast<int>(i); }
   std::string org_dir(size_t i) const { return dir_ + "/" + orgs_[i]; }
   std::string url(size_t i) const { return "http://127.0.0.1:" + std::to_string(base_port_ + i); }
   std::string token(size_t i, const std::string& role) const {

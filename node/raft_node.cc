@@ -1,0 +1,424 @@
+// The Node with Raft consensus: the owner thread's loop (inbox → engine → Ready → persist →
+// send → apply), block building on uncommitted blocks, forwarding of transactions to the
+// leader, and catch-up by block transfer from the leader's ledger.
+#include <chrono>
+#include <cstdio>
+
+#include "node.h"
+#include "tracery/core/time.h"
+#include "tracery/ledger/validator.h"
+
+namespace tracery::node {
+namespace {
+
+constexpr size_t kMaxInboxFrames = 10000;
+constexpr size_t kMaxBlockBatchBytes = 8 << 20;
+constexpr size_t kMaxBlocksPerBatch = 4096;
+constexpr int64_t kCatchUpRetryMs = 2000;
+constexpr size_t kMaxForwardTxs = 1000;
+// Committed entries the engine keeps after they are in the ledger, so that a follower a few
+// blocks behind catches up from the log rather than by block transfer.
+constexpr uint64_t kRetainedEntries = 64;
+
+int64_t NowMs() { return SystemClock::Get()->NowMs(); }
+
+[[noreturn]] void Fatal(const std::string& what, const Status& st) {
+  // A failed fsync or a block the cluster committed that this node cannot apply leaves its
+  // state unknown: stop rather than acknowledge anything more.
+  std::fprintf(stderr, "traceryd: fatal: %s: %s\n", what.c_str(), st.ToString().c_str());
+  std::abort();
+}
+
+uint64_t SeedFor(const std::string& node_id) {
+  const Hash32 h = Sha256(node_id + '\0' + RandomBytes(8));
+  uint64_t seed = 0;
+  for (int i = 0; i < 8; ++i) seed = (seed << 8) | h[static_cast<size_t>(i)];
+  return seed;
+}
+
+}  // namespace
+
+Status Node::OpenRaft() {
+  ASSIGN_OR_RETURN(raft_storage_, RaftStorage::Open(config_.data_dir + "/raft"));
+  const ledger::Head head = ledger_->head();
+  ASSIGN_OR_RETURN(RaftStorage::State stored, raft_storage_->Load(head.height));
+  consensus::RaftRestore restore;
+  restore.hard_state = stored.hard_state;
+  restore.ledger_index = head.height;
+  if (head.height > 0) {
+    ASSIGN_OR_RETURN(ledger::ParsedBlock top, ledger_->ReadBlock(head.height));
+    restore.ledger_term = top.header.term();
+  }
+  restore.entries = std::move(stored.entries);
+  consensus::RaftConfig rc;
+  rc.self = config_.node_id;
+  rc.validators = genesis_.validators();
+  rc.election_ticks = config_.election_ticks;
+  rc.heartbeat_ticks = config_.heartbeat_ticks;
+  rc.seed = SeedFor(config_.node_id);
+  // The engine re-inspects the restored entries, which rebuilds pending_blocks_.
+  ASSIGN_OR_RETURN(std::unique_ptr<consensus::RaftEngine> engine,
+                   consensus::RaftEngine::Open(rc, this, std::move(restore)));
+  RETURN_IF_ERROR(raft_storage_->TruncateAfter(engine->last_index()));
+  raft_ = engine.get();
+  engine_ = std::move(engine);
+  raft_status_ = raft_->status();
+
+  PeerTransportOptions o;
+  o.self = config_.node_id;
+  const ledger::NodeInfo* self = genesis_.FindNode(config_.node_id);
+  o.listen = config_.p2p_listen.empty() ? self->p2p_address : config_.p2p_listen;
+  if (o.listen.empty()) {
+    return FailedPrecondition("node '" + config_.node_id +
+                              "' has no p2p address in the genesis and no raft.listen");
+  }
+  for (const std::string& id : genesis_.validators()) {
+    if (id == config_.node_id) continue;
+    const ledger::NodeInfo* peer = genesis_.FindNode(id);
+    if (peer->p2p_address.empty()) {
+      return FailedPrecondition("validator '" + id + "' has no p2p address in the genesis");
+    }
+    o.peers[id] = peer->p2p_address;
+  }
+  o.genesis = &genesis_;
+  o.key = &key_;
+  o.on_frame = [this](const std::string& from, v1::PeerFrame frame) {
+    {
+      std::lock_guard lock(queue_mu_);
+      if (inbox_.size() >= kMaxInboxFrames) return;  // consensus retransmits
+      inbox_.emplace_back(from, std::move(frame));
+    }
+    queue_cv_.notify_one();
+  };
+  ASSIGN_OR_RETURN(transport_, PeerTransport::Start(std::move(o)));
+  return Status::Ok();
+}
+
+std::optional<consensus::RaftStatus> Node::raft_status() const {
+  std::lock_guard lock(status_mu_);
+  return raft_status_;
+}
+
+bool Node::CanTakeTxs() const {
+  return (leader_can_take_ || follower_can_take_) && !queue_.empty();
+}
+
+void Node::RunRaft() {
+  const auto tick = std::chrono::milliseconds(config_.tick_ms);
+  auto next_tick = std::chrono::steady_clock::now() + tick;
+  while (true) {
+    std::deque<std::pair<std::string, v1::PeerFrame>> frames;
+    std::vector<ledger::ParsedTx> txs;
+    bool leader = false;
+    {
+      std::unique_lock lock(queue_mu_);
+      queue_cv_.wait_until(lock, next_tick,
+                           [&] { return stopping_ || !inbox_.empty() || CanTakeTxs(); });
+      if (stopping_) break;  // accepted transactions stay in the pending log
+      frames.swap(inbox_);
+      leader = leader_can_take_;
+      if (CanTakeTxs()) {
+        const size_t max_txs = leader ? config_.max_block_txs : kMaxForwardTxs;
+        size_t bytes = 0;
+        while (!queue_.empty() && txs.size() < max_txs &&
+               (txs.empty() || bytes + queue_.front().bytes.size() <= config_.max_block_bytes)) {
+          bytes += queue_.front().bytes.size();
+          txs.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+    }
+    for (auto& [from, frame] : frames) HandleFrame(from, std::move(frame));
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_tick) {
+      raft_->Tick();
+      next_tick = std::max(next_tick + tick, now);
+      RetryOutstanding(NowMs());
+      if (catch_up_ && NowMs() - catch_up_requested_ms_ > kCatchUpRetryMs) RequestBlocks();
+    }
+    if (!txs.empty()) {
+      if (leader) {
+        ProposeBlock(std::move(txs));
+      } else {
+        ForwardToLeader(std::move(txs));
+      }
+    }
+    HandleRaftReady();
+    {
+      std::lock_guard lock(queue_mu_);
+      leader_can_take_ = raft_->IsLeader() && !catch_up_ &&
+                         pending_blocks_.size() < config_.max_uncommitted_blocks;
+      follower_can_take_ = !raft_->IsLeader() && !raft_->leader().empty();
+    }
+    std::lock_guard lock(status_mu_);
+    raft_status_ = raft_->status();
+  }
+}
+
+void Node::HandleFrame(const std::string& from, v1::PeerFrame frame) {
+  switch (frame.kind_case()) {
+    case v1::PeerFrame::kConsensus: {
+      consensus::Message m{from, config_.node_id, std::move(*frame.mutable_consensus())};
+      Status st = raft_->Step(m);
+      if (!st.ok()) {
+        std::fprintf(stderr, "traceryd: consensus message from %s refused: %s\n", from.c_str(),
+                     st.ToString().c_str());
+      }
+      break;
+    }
+    case v1::PeerFrame::kTxs:
+      AcceptFromPeer(from, frame.txs());
+      break;
+    case v1::PeerFrame::kBlockRequest:
+      ServeBlocks(from, frame.block_request());
+      break;
+    case v1::PeerFrame::kBlocks:
+      AcceptBlocks(from, frame.blocks());
+      break;
+    default:
+      std::fprintf(stderr, "traceryd: unexpected peer frame from %s dropped\n", from.c_str());
+  }
+}
+
+void Node::ProposeBlock(std::vector<ledger::ParsedTx> txs) {
+  ledger::BuiltBlock built =
+      ledger_->BuildBlock(std::move(txs), config_.node_id, raft_->term(), NowMs(), pending_blocks_);
+  for (const auto& [id, status] : built.rejected) {
+    // Already in the ledger or in an uncommitted block: nothing to do. Anything else is a
+    // transaction that can never commit.
+    if (status.code() == Code::kAlreadyExists) continue;
+    std::fprintf(stderr, "traceryd: transaction %s left out: %s\n", HashHex(id).c_str(),
+                 status.ToString().c_str());
+    metrics_.txs_rejected.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (built.block.txs.empty()) return;
+  just_built_ = built.block.bytes;
+  Status st = raft_->Propose(std::move(built.block.bytes));
+  just_built_.clear();
+  if (!st.ok()) {
+    // Leadership moved or the pipeline is full: the transactions' nodes send them again.
+    std::fprintf(stderr, "traceryd: proposal refused: %s\n", st.ToString().c_str());
+  }
+}
+
+void Node::ForwardToLeader(std::vector<ledger::ParsedTx> txs) {
+  v1::PeerFrame frame;
+  for (const ledger::ParsedTx& tx : txs) frame.mutable_txs()->add_txs(tx.bytes);
+  // A dropped frame is sent again by RetryOutstanding.
+  transport_->Send(raft_->leader(), frame);
+}
+
+void Node::AcceptFromPeer(const std::string& from, const v1::ForwardedTxs& forwarded) {
+  if (!raft_->IsLeader()) return;  // the sender tries again with the leader it learns of
+  const ledger::NodeInfo* sender = genesis_.FindNode(from);
+  if (sender == nullptr) return;
+  std::vector<ledger::ParsedTx> accepted;
+  for (const std::string& bytes : forwarded.txs()) {
+    auto tx = ledger::ParseTx(bytes);
+    Status st = tx.ok() ? Status::Ok() : tx.status();
+    // A node forwards only the transactions of its own organisation.
+    if (st.ok() && tx->header.org() != sender->org) {
+      st = PermissionDenied("transaction of org '" + tx->header.org() + "' forwarded by '" + from +
+                            "' of org '" + sender->org + "'");
+    }
+    if (st.ok()) st = ledger::ValidateTx(*tx, genesis_);
+    if (!st.ok()) {
+      std::fprintf(stderr, "traceryd: transaction forwarded by %s refused: %s\n", from.c_str(),
+                   st.ToString().c_str());
+      metrics_.txs_rejected.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    accepted.push_back(std::move(tx).value());
+  }
+  std::lock_guard lock(queue_mu_);
+  for (ledger::ParsedTx& tx : accepted) {
+    if (queue_.size() >= config_.max_pending_txs) break;  // the sender sends it again
+    queue_.push_back(std::move(tx));
+  }
+}
+
+void Node::RetryOutstanding(int64_t now_ms) {
+  std::lock_guard lock(queue_mu_);
+  for (auto& [id, o] : outstanding_) {
+    if (o.retry_at_ms > now_ms) continue;
+    o.retry_at_ms = now_ms + kResendMs;
+    if (ledger_->FindTx(id).ok()) continue;  // NotifyCommitted erases it
+    queue_.push_back(o.tx);
+  }
+}
+
+void Node::HandleRaftReady() {
+  while (raft_->HasReady()) {
+    consensus::Ready rd = raft_->GetReady();
+    Status st = raft_storage_->Save(rd);
+    if (!st.ok()) Fatal("raft log write failed", st);
+    for (consensus::Message& m : rd.messages) {
+      v1::PeerFrame frame;
+      frame.set_consensus(std::move(m.payload));
+      transport_->Send(m.to, frame);
+    }
+    for (const consensus::Committed& c : rd.committed) ApplyCommitted(c);
+    raft_->Advance(rd);
+    const uint64_t head = ledger_->head().height;
+    if (!rd.committed.empty() && head > raft_->compacted_index() + kRetainedEntries) {
+      raft_->Compact(head - kRetainedEntries);
+      st = raft_storage_->Compact(head - kRetainedEntries);
+      if (!st.ok()) std::fprintf(stderr, "traceryd: %s\n", st.ToString().c_str());
+    }
+    if (rd.catch_up) {
+      catch_up_ = rd.catch_up;
+      RequestBlocks();
+    }
+  }
+}
+
+void Node::ApplyCommitted(const consensus::Committed& c) {
+  ledger::ParsedBlock block;
+  if (!pending_blocks_.empty() && pending_blocks_.front().header.height() == c.index &&
+      pending_blocks_.front().bytes == c.proposal) {
+    block = std::move(pending_blocks_.front());
+    pending_blocks_.erase(pending_blocks_.begin());
+  } else {
+    // Only after a restart or a catch-up that left the engine ahead of pending_blocks_.
+    auto parsed = ledger::ParseBlock(c.proposal);
+    Status st = parsed.ok() ? ledger_->ValidateBlock(*parsed) : parsed.status();
+    if (!st.ok()) Fatal("committed block " + std::to_string(c.index) + " does not apply", st);
+    block = std::move(parsed).value();
+    pending_blocks_.clear();
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  Status st = ledger_->Append(block, c.certificate ? &*c.certificate : nullptr);
+  if (!st.ok()) Fatal("ledger append failed", st);
+  const auto t1 = std::chrono::steady_clock::now();
+  metrics_.block_append_latency.Observe(std::chrono::duration<double>(t1 - t0).count());
+  NotifyCommitted(block);
+}
+
+Result<consensus::ProposalOps::Info> Node::InspectRaft(const std::string& proposal) {
+  const ledger::Head head = ledger_->head();
+  // The engine hands entries in log order; one at height h replaces what we held from h on.
+  auto parse = [&]() -> Result<ledger::ParsedBlock> { return ledger::ParseBlock(proposal); };
+  ASSIGN_OR_RETURN(ledger::ParsedBlock block, parse());
+  const uint64_t height = block.header.height();
+  if (height <= head.height) {
+    return FailedPrecondition("block " + std::to_string(height) + " is already in the ledger");
+  }
+  const uint64_t keep = height - head.height - 1;
+  if (keep > pending_blocks_.size()) {
+    return FailedPrecondition("block " + std::to_string(height) + " does not follow block " +
+                              std::to_string(head.height + pending_blocks_.size()));
+  }
+  pending_blocks_.resize(keep);
+  if (proposal != just_built_) {  // a block this thread just built is valid by construction
+    RETURN_IF_ERROR(ledger_->ValidateBlock(block, pending_blocks_));
+  }
+  Info info{height, block.hash, block.header.term()};
+  pending_blocks_.push_back(std::move(block));
+  return info;
+}
+
+void Node::RequestBlocks() {
+  if (!catch_up_) return;
+  const uint64_t head = ledger_->head().height;
+  v1::PeerFrame frame;
+  frame.mutable_block_request()->set_from_height(head + 1);
+  frame.mutable_block_request()->set_to_height(catch_up_->index);
+  transport_->Send(catch_up_->from, frame);
+  catch_up_requested_ms_ = NowMs();
+}
+
+void Node::ServeBlocks(const std::string& to, const v1::BlockRequest& request) {
+  const uint64_t head = ledger_->head().height;
+  const uint64_t last = std::min(request.to_height(), head);
+  if (request.from_height() == 0 || request.from_height() > last) return;
+  v1::PeerFrame frame;
+  v1::BlockBatch* batch = frame.mutable_blocks();
+  size_t bytes = 0;
+  for (uint64_t h = request.from_height(); h <= last; ++h) {
+    auto block = ledger_->ReadBlock(h);
+    if (!block.ok()) {
+      std::fprintf(stderr, "traceryd: %s\n", block.status().ToString().c_str());
+      break;
+    }
+    auto cert = ledger_->ReadCertificate(h);
+    bytes += block->bytes.size();
+    batch->add_blocks(std::move(block->bytes));
+    batch->add_certificates(cert.ok() ? cert->SerializeAsString() : std::string());
+    // Stop at a size limit, but only after a certified block, so the receiver can check one.
+    if ((bytes >= kMaxBlockBatchBytes && cert.ok()) || batch->blocks_size() >= static_cast<int>(kMaxBlocksPerBatch)) break;
+  }
+  transport_->Send(to, frame);
+}
+
+void Node::AcceptBlocks(const std::string& from, const v1::BlockBatch& batch) {
+  if (!catch_up_ || from != catch_up_->from) return;  // not asked for
+  if (batch.blocks_size() != batch.certificates_size()) return;
+  // Every block is re-validated on top of the ones before it, and certificates are checked
+  // where a block carries one; blocks after the last certified one wait for the next batch
+  // unless they reach the leader's compacted head.
+  std::vector<ledger::ParsedBlock> blocks;
+  std::vector<std::optional<v1::CommitCertificate>> certs;
+  size_t certified = 0;  // blocks up to and including the last certified one
+  for (int i = 0; i < batch.blocks_size(); ++i) {
+    auto block = ledger::ParseBlock(batch.blocks(i));
+    Status st = block.ok() ? ledger_->ValidateBlock(*block, blocks) : block.status();
+    std::optional<v1::CommitCertificate> cert;
+    if (st.ok() && !batch.certificates(i).empty()) {
+      cert.emplace();
+      if (!cert->ParseFromString(batch.certificates(i))) {
+        st = InvalidArgument("certificate does not parse");
+      } else {
+        st = ledger::VerifyCertificate(*cert, block->header.height(), block->hash,
+                                       block->header.term(), genesis_);
+      }
+    }
+    if (!st.ok()) {
+      std::fprintf(stderr, "traceryd: catch-up block from %s refused: %s\n", from.c_str(),
+                   st.ToString().c_str());
+      break;
+    }
+    blocks.push_back(std::move(block).value());
+    certs.push_back(std::move(cert));
+    if (certs.back() || blocks.back().header.height() == catch_up_->index) {
+      certified = blocks.size();
+    }
+  }
+  pending_blocks_.clear();  // the engine's log is behind the leader's ledger anyway
+  for (size_t i = 0; i < certified; ++i) {
+    Status st = ledger_->Append(blocks[i], certs[i] ? &*certs[i] : nullptr);
+    if (!st.ok()) Fatal("ledger append failed", st);
+    NotifyCommitted(blocks[i]);
+  }
+  const ledger::Head head = ledger_->head();
+  if (head.height < catch_up_->index) {
+    RequestBlocks();
+    return;
+  }
+  const uint64_t index = catch_up_->index;
+  const uint64_t term = catch_up_->term;
+  catch_up_.reset();
+  Status st = raft_->RestoreTo(index, term);
+  if (!st.ok()) {
+    std::fprintf(stderr, "traceryd: catch-up restore: %s\n", st.ToString().c_str());
+    return;
+  }
+  RebuildPending();
+  st = raft_storage_->Compact(index);
+  if (st.ok()) st = raft_storage_->TruncateAfter(raft_->last_index());
+  if (!st.ok()) Fatal("raft log write failed", st);
+}
+
+void Node::RebuildPending() {
+  // Entries the engine kept beyond the ledger head after a catch-up.
+  pending_blocks_.clear();
+  const uint64_t head = ledger_->head().height;
+  for (uint64_t i = head + 1; i <= raft_->last_index(); ++i) {
+    const consensus::Entry* e = raft_->entry(i);
+    if (e == nullptr) break;
+    auto block = ledger::ParseBlock(e->data);
+    if (!block.ok() || !ledger_->ValidateBlock(*block, pending_blocks_).ok()) break;
+    pending_blocks_.push_back(std::move(block).value());
+  }
+}
+
+}  // namespace tracery::node
