@@ -103,21 +103,26 @@ Result<pid_t> Spawn(const DevNode& n) {
   return pid;
 }
 
-// Ready: the node serves, and with Raft it knows a leader.
-bool Healthy(const std::string& api) {
-  auto client = client::HttpClient::Create(api, 2000);
-  if (!client.ok()) return false;
-  auto res = (*client)->Request("GET", "/readyz");
-  return res.ok() && res->status == 200;
-}
-
-Result<uint64_t> Height(const DevNode& n) {
+Result<std::unique_ptr<client::HttpClient>> AuditorClient(const DevNode& n) {
   auto token = ReadFile(n.dir + "/auditor.token");
   if (!token.ok()) return token.status();
   std::string t = *token;
   while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
   ASSIGN_OR_RETURN(auto client, client::HttpClient::Create(n.api, 2000));
   client->set_bearer_token(t);
+  return client;
+}
+
+// Ready: the node serves, and with Raft it knows a leader.
+bool Ready(const DevNode& n) {
+  auto client = AuditorClient(n);
+  if (!client.ok()) return false;
+  auto res = (*client)->Request("GET", "/readyz");
+  return res.ok() && res->status == 200;
+}
+
+Result<uint64_t> Height(const DevNode& n) {
+  ASSIGN_OR_RETURN(auto client, AuditorClient(n));
   ASSIGN_OR_RETURN(client::Response res, client->Request("GET", "/v1/ledger/head"));
   if (res.status != 200) return Unavailable(client::DescribeError(res));
   auto j = json::parse(res.body, nullptr, false);
@@ -138,7 +143,7 @@ int Up(const std::string& dir) {
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (DevNode& n : *nodes) {
-    while (!Healthy(n.api)) {
+    while (!Ready(n)) {
       int status = 0;
       if (::waitpid(n.pid, &status, WNOHANG) == n.pid || ::kill(n.pid, 0) != 0) {
         ::unlink((n.dir + "/traceryd.pid").c_str());

@@ -27,6 +27,8 @@ using e2e::Consortium;
 using e2e::RunCommand;
 using nlohmann::json;
 
+std::string EventId(const std::string& name) { return "urn:tracery:test:" + name; }
+
 int EnvInt(const char* name, int fallback) {
   const char* v = std::getenv(name);
   return v != nullptr ? std::atoi(v) : fallback;
@@ -75,6 +77,7 @@ class RaftCluster {
     if (c_.pid(i) <= 0) return json::object();
     auto client = client::HttpClient::Create(c_.url(i), 2000);
     if (!client.ok()) return json::object();
+    (*client)->set_bearer_token(c_.token(i, "auditor"));
     auto r = (*client)->Request("GET", "/readyz");
     if (!r.ok()) return json::object();
     json j = json::parse(r->body, nullptr, false);
@@ -118,7 +121,9 @@ class RaftCluster {
   // Stops every node (SIGTERM) and audits each one's ledger offline.
   void StopAndAudit() {
     for (size_t i = 0; i < c_.size(); ++i) {
-      if (c_.pid(i) > 0) EXPECT_EQ(c_.Stop(i, SIGTERM), 0) << "node " << i;
+      if (c_.pid(i) > 0) {
+        EXPECT_EQ(c_.Stop(i, SIGTERM), 0) << "node " << i;
+      }
     }
     for (size_t i = 0; i < c_.size(); ++i) {
       std::string out;
@@ -167,7 +172,7 @@ class Load {
       if (!client.ok()) continue;
       (*client)->set_bearer_token(c.token(i, "admin"));
       const std::string event = "load-" + std::to_string(k) + "-" + std::to_string(serial++);
-      auto r = (*client)->Request("POST", "/v1/checkpoints", CheckpointJson(event, serial),
+      auto r = (*client)->Request("POST", "/v1/checkpoints", CheckpointJson(EventId(event), serial),
                                   {{"Content-Type", "application/json"}});
       if (r.ok() && r->status == 202) {
         std::lock_guard lock(mu_);
@@ -209,7 +214,7 @@ void ExpectAllProven(RaftCluster& cluster, size_t i, const std::vector<std::stri
 int64_t CommitOne(RaftCluster& cluster, size_t i, const std::string& event) {
   const auto t0 = std::chrono::steady_clock::now();
   auto client = cluster.c().Client(i, "admin");
-  auto r = client->Request("POST", "/v1/checkpoints?wait=committed", CheckpointJson(event),
+  auto r = client->Request("POST", "/v1/checkpoints?wait=committed", CheckpointJson(EventId(event)),
                            {{"Content-Type", "application/json"}});
   if (!r.ok() || r->status != 200) return -1;
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -

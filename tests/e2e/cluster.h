@@ -40,8 +40,10 @@ inline std::string Trim(std::string s) {
 }
 
 inline int FreePortBase() {
-  // Spread test processes over ports so parallel ctest runs do not collide.
-  return 20000 + static_cast<int>(::getpid() % 2000) * 10;
+  // Spread test processes over ports so parallel ctest runs do not collide. Every port a test
+  // uses (base .. base + 299) stays below Linux's ephemeral range (32768 and up), where an
+  // outgoing connection could take it, or connect to itself.
+  return 2000 + static_cast<int>(::getpid() % 3000) * 10;
 }
 
 class Consortium {

@@ -269,7 +269,7 @@ TEST(NodeE2E, RefusesToStartOnABrokenConfigurationOrKey) {
   ::chmod((c.org_dir(0) + "/node.key").c_str(), 0644);
   EXPECT_EQ(RunCommand(Bin("traceryd") + " --config " + c.org_dir(0) + "/node.json 2>&1", &out), 1);
   ::chmod((c.org_dir(0) + "/node.key").c_str(), 0600);
-  EXPECT_EQ(RunCommand(Bin("tracery") + " genesis init --consensus raft --orgs x --out " + c.dir() + "/r"),
+  EXPECT_EQ(RunCommand(Bin("tracery") + " genesis init --consensus pbft --orgs x --out " + c.dir() + "/r"),
             2);
   EXPECT_EQ(RunCommand(Bin("tracery") + " bogus"), 2);
   EXPECT_EQ(RunCommand(Bin("tracery") + " proof verify --help"), 0);
