@@ -653,7 +653,8 @@ void RaftEngine::Compact(uint64_t index) {
   stable_ = std::max(stable_, offset_);
   own_votes_.erase(own_votes_.begin(), own_votes_.upper_bound(index));
   tallies_.erase(tallies_.begin(), tallies_.upper_bound(index));
-  certificates_.erase(certificates_.begin(), certificates_.upper_bound(index));
+  // Certificates stay (bounded by kRaftMaxCertificates): a follower that holds the entries but
+  // has not committed them yet still gets its certificates from the leader.
 }
 
 // ---- Leader ----
