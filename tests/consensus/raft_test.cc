@@ -1,10 +1,11 @@
 // Unit tests that map rules of the Raft paper (and the thesis's pre-vote and check-quorum) to
 // cases, plus the Tracery rules: votes, certificates, catch-up and refusal of bad messages.
+#include "tracery/consensus/raft.h"
+
 #include <gtest/gtest.h>
 
 #include <functional>
 
-#include "tracery/consensus/raft.h"
 #include "tracery/consensus/sim.h"
 
 namespace tracery::consensus::sim {
@@ -36,7 +37,8 @@ void Stabilize(Cluster& c, const Filter& deliver = nullptr) {
 }
 
 Filter Cut(std::set<NodeId> group) {
-  return [group](const Message& m) { return (group.count(m.from) != 0) == (group.count(m.to) != 0); };
+  return
+      [group](const Message& m) { return (group.count(m.from) != 0) == (group.count(m.to) != 0); };
 }
 
 void TickAll(Cluster& c, int times, const Filter& deliver = nullptr) {
