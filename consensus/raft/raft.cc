@@ -116,7 +116,9 @@ std::optional<uint64_t> RaftEngine::TermAt(uint64_t index) const {
   return e->entry.term;
 }
 
-uint64_t RaftEngine::LastTerm() const { return log_.empty() ? offset_term_ : log_.back().entry.term; }
+uint64_t RaftEngine::LastTerm() const {
+  return log_.empty() ? offset_term_ : log_.back().entry.term;
+}
 
 void RaftEngine::TruncateFrom(uint64_t index) {
   TRACERY_CHECK(index > commit_);
@@ -354,8 +356,8 @@ Status RaftEngine::Step(const Message& message) {
                              " bytes exceeds kRaftMaxMessageBytes");
   }
   if (message.to != config_.self) {
-    return InvalidArgument("raft: message for '" + message.to + "' delivered to '" +
-                           config_.self + "'");
+    return InvalidArgument("raft: message for '" + message.to + "' delivered to '" + config_.self +
+                           "'");
   }
   if (message.from == config_.self ||
       !std::binary_search(config_.validators.begin(), config_.validators.end(), message.from)) {
@@ -389,8 +391,8 @@ Status RaftEngine::Step(const Message& message) {
     // Check-quorum lease: while this node hears from a live leader, a (pre-)vote from a node
     // that lost touch (a rejoining or partitioned node) must not disrupt it.
     if (is_request && InLease()) return Status::Ok();
-    const bool keep_term = kind == v1::RAFT_PRE_VOTE ||
-                           (kind == v1::RAFT_PRE_VOTE_RESPONSE && !m.reject());
+    const bool keep_term =
+        kind == v1::RAFT_PRE_VOTE || (kind == v1::RAFT_PRE_VOTE_RESPONSE && !m.reject());
     if (!keep_term) BecomeFollower(m.term(), from_leader ? from : NodeId());
   } else if (m.term() < term_) {
     if (from_leader && (config_.check_quorum || config_.pre_vote)) {
@@ -455,8 +457,8 @@ Status RaftEngine::StepKind(const NodeId& from, const v1::RaftMessage& m) {
 
 void RaftEngine::HandleVoteRequest(const NodeId& from, const v1::RaftMessage& m) {
   const bool pre = m.kind() == v1::RAFT_PRE_VOTE;
-  const bool can_vote = vote_ == from || (vote_.empty() && leader_.empty()) ||
-                        (pre && m.term() > term_);
+  const bool can_vote =
+      vote_ == from || (vote_.empty() && leader_.empty()) || (pre && m.term() > term_);
   const bool up_to_date =
       m.log_term() > LastTerm() || (m.log_term() == LastTerm() && m.index() >= last_index());
   v1::RaftMessage r;
@@ -653,7 +655,8 @@ void RaftEngine::Compact(uint64_t index) {
   stable_ = std::max(stable_, offset_);
   own_votes_.erase(own_votes_.begin(), own_votes_.upper_bound(index));
   tallies_.erase(tallies_.begin(), tallies_.upper_bound(index));
-  certificates_.erase(certificates_.begin(), certificates_.upper_bound(index));
+  // Certificates stay (bounded by kRaftMaxCertificates): a follower that holds the entries but
+  // has not committed them yet still gets its certificates from the leader.
 }
 
 // ---- Leader ----
@@ -830,8 +833,7 @@ void RaftEngine::CountVotes(const NodeId& from, const v1::RaftMessage& m) {
     if (e == nullptr || e->entry.term != term_) continue;
     auto& tally = tallies_[i];
     if (tally.count(from) != 0) continue;
-    if (v.signature().node_id() != from ||
-        !ops_->VerifyVote(v.signature(), i, e->hash, term_)) {
+    if (v.signature().node_id() != from || !ops_->VerifyVote(v.signature(), i, e->hash, term_)) {
       invalid_votes_ += 1;
       continue;
     }

@@ -167,9 +167,9 @@ Status Cluster::Restart(const NodeId& id) {
   n.restarts += 1;
   DropStoredOutside(n);
   if (n.restarts > 1) {
-    Trace(id + " restart term=" + std::to_string(n.engine->term()) + " ledger=" +
-          std::to_string(n.durable.ledger.head()) + " last=" +
-          std::to_string(n.engine->last_index()));
+    Trace(id + " restart term=" + std::to_string(n.engine->term()) +
+          " ledger=" + std::to_string(n.durable.ledger.head()) +
+          " last=" + std::to_string(n.engine->last_index()));
   }
   return Status::Ok();
 }

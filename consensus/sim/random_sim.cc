@@ -80,7 +80,7 @@ ClusterOptions Simulation::MakeClusterOptions() {
   o.raft.election_ticks = 10;
   o.raft.heartbeat_ticks = 2;
   const uint64_t mode = rng_.Below(8);
-  o.raft.pre_vote = mode != 0;     // mostly on, the deployed setting
+  o.raft.pre_vote = mode != 0;  // mostly on, the deployed setting
   o.raft.check_quorum = mode != 1;
   o.raft.max_inflight_appends = static_cast<uint32_t>(rng_.Range(1, 8));
   o.raft.max_append_entries = static_cast<uint32_t>(rng_.Range(1, 8));
@@ -219,8 +219,8 @@ SimResult Simulation::Finish(bool ok, const std::string& what) {
   r.committed_height =
       cluster_->checker().committed.empty() ? 0 : cluster_->checker().committed.rbegin()->first;
   if (!ok || options_.verbose) {
-    r.report = "sim seed " + std::to_string(seed_) + " (replay: TRACERY_SIM_SEED=" +
-               std::to_string(seed_) + "): " + what + "\nnodes:\n" +
+    r.report = "sim seed " + std::to_string(seed_) +
+               " (replay: TRACERY_SIM_SEED=" + std::to_string(seed_) + "): " + what + "\nnodes:\n" +
                cluster_->StatusReport() + "recent trace:\n" + cluster_->RecentTrace();
   }
   return r;
@@ -230,7 +230,7 @@ SimResult Simulation::Run() {
   cluster_ = std::make_unique<Cluster>(MakeClusterOptions());
   Cluster& c = *cluster_;
   for (const NodeId& id : c.ids()) tick_period_[id] = rng_.Range(8, 12);
-  for (; now_ < options_.fault_time; ) {
+  for (; now_ < options_.fault_time;) {
     Step(true);
     if (c.checker().failed()) return Finish(false, c.checker().failure());
   }

@@ -1,13 +1,13 @@
 // The seed sweep: many seeded simulations of 3- and 5-node clusters under faults.
 //   TRACERY_SIM_SEEDS=N  runs N seeds in total (default 2000), split over the shards below.
 //   TRACERY_SIM_SEED=S   replays seed S alone (in shard 0) and prints its trace.
+#include "tracery/consensus/sim.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-
-#include "tracery/consensus/sim.h"
 
 namespace tracery::consensus::sim {
 namespace {
@@ -45,13 +45,13 @@ void RunShard(uint64_t shard) {
     crashes += r.crashes;
     height += r.committed_height;
   }
-  std::printf("shard %llu: %llu seeds, mean height %.1f, %llu certified applies, %llu catch-ups, "
-              "%llu crashes\n",
-              static_cast<unsigned long long>(shard), static_cast<unsigned long long>(runs),
-              runs ? static_cast<double>(height) / static_cast<double>(runs) : 0.0,
-              static_cast<unsigned long long>(certified),
-              static_cast<unsigned long long>(catch_ups),
-              static_cast<unsigned long long>(crashes));
+  std::printf(
+      "shard %llu: %llu seeds, mean height %.1f, %llu certified applies, %llu catch-ups, "
+      "%llu crashes\n",
+      static_cast<unsigned long long>(shard), static_cast<unsigned long long>(runs),
+      runs ? static_cast<double>(height) / static_cast<double>(runs) : 0.0,
+      static_cast<unsigned long long>(certified), static_cast<unsigned long long>(catch_ups),
+      static_cast<unsigned long long>(crashes));
   EXPECT_GT(certified, 0u);
 }
 

@@ -58,9 +58,9 @@ struct RaftConfig {
   std::vector<NodeId> validators;  // every validator, self included; order is irrelevant
   // A follower campaigns after a randomised timeout in [election_ticks, 2 * election_ticks).
   uint32_t election_ticks = 10;
-  uint32_t heartbeat_ticks = 1;  // < election_ticks
-  bool pre_vote = true;          // campaign only after a majority would vote (thesis §9.6)
-  bool check_quorum = true;      // a leader without a live majority steps down; lease on votes
+  uint32_t heartbeat_ticks = 1;       // < election_ticks
+  bool pre_vote = true;               // campaign only after a majority would vote (thesis §9.6)
+  bool check_quorum = true;           // a leader without a live majority steps down; lease on votes
   uint32_t max_inflight_appends = 8;  // per follower, in replicate mode; <= kRaftMaxInflightAppends
   uint32_t max_append_entries = 64;   // per append; <= kRaftMaxEntriesPerAppend
   uint64_t max_append_bytes = 1u << 20;  // per append (at least one entry is always sent)
@@ -72,8 +72,8 @@ struct RaftConfig {
 // The durable state an engine restarts from.
 struct RaftRestore {
   HardState hard_state;
-  uint64_t ledger_index = 0;  // ledger head height (0: only the genesis)
-  uint64_t ledger_term = 0;   // the term of the ledger head's block (0 for the genesis)
+  uint64_t ledger_index = 0;   // ledger head height (0: only the genesis)
+  uint64_t ledger_term = 0;    // the term of the ledger head's block (0 for the genesis)
   std::vector<Entry> entries;  // stored entries after ledger_index, ascending and contiguous
 };
 
@@ -91,7 +91,7 @@ struct RaftStatus {
   uint64_t last_index = 0;
   uint64_t commit = 0;
   uint64_t applied = 0;
-  uint64_t invalid_votes = 0;  // votes that did not verify (leader)
+  uint64_t invalid_votes = 0;    // votes that did not verify (leader)
   uint64_t refused_entries = 0;  // entries an append offered that did not inspect (follower)
 };
 
