@@ -8,6 +8,10 @@
 // (by completion time) and its latency recorded. No request starts after the window ends; the
 // ones in flight then are awaited (bounded by the client timeout) and not counted.
 //
+// With --etcd the same closed loop drives an etcd member's HTTP gateway instead, as the peer
+// baseline: each request is POST /v3/kv/put of a unique key and a 256-byte value (etcd syncs its
+// WAL on a majority before it answers).
+//
 // Request bodies (unique eventIDs and EPCs) are generated before the clients start, for an
 // expected rate of --pool-checkpoints-per-s; a client that runs past its pool generates more
 // bodies as it goes, and the output says how many (bodies_generated_in_window).
@@ -33,14 +37,15 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kUsage =
-    "usage: tracery_bench_load --node http://127.0.0.1:PORT --token-file FILE\n"
+    "usage: tracery_bench_load --node http://127.0.0.1:PORT (--token-file FILE | --etcd)\n"
     "                          [--clients 16] [--seconds 10] [--checkpoints-per-tx 1]\n"
     "                          [--wait | --no-wait] [--warmup 1] [--timeout-ms 60000]\n"
     "                          [--pool-checkpoints-per-s 20000|150000] [--node-pid PID]\n\n"
     "Posts checkpoints to POST /v1/checkpoints from N keep-alive clients for S seconds and prints\n"
     "one JSON object: throughput of committed checkpoints (or accepted ones with --no-wait),\n"
     "latency percentiles and errors by status. With --node-pid (a process on this machine), also\n"
-    "the CPU seconds the node and this generator used during the window.\n";
+    "the CPU seconds the node and this generator used during the window. With --etcd, the node is\n"
+    "an etcd member and each request puts one 256-byte value (the baseline for Raft).\n";
 
 constexpr int kMaxClients = 1024;
 constexpr int64_t kMaxCheckpointsPerTx = 1000;  // ledger::kMaxCheckpointsPerTx
@@ -57,7 +62,10 @@ struct Options {
   int64_t timeout_ms = 60000;
   double pool_checkpoints_per_s = 20000;
   int64_t node_pid = 0;  // 0: not sampled
+  bool etcd = false;      // the node is an etcd member: puts instead of checkpoints
 };
+
+constexpr size_t kEtcdValueBytes = 256;
 
 // User + system CPU seconds of process `pid` so far (from /proc), or -1 when unreadable.
 double ProcessCpuSeconds(int64_t pid) {
@@ -105,6 +113,14 @@ std::string MakeBody(uint32_t run, int client, uint64_t* sequence, int64_t count
   return body;
 }
 
+// An etcd v3 gateway put of a unique key and a 256-byte value.
+std::string MakeEtcdBody(uint32_t run, int client, uint64_t* sequence) {
+  const std::string key = "bench/" + std::to_string(run) + "/" + std::to_string(client) + "/" +
+                          std::to_string((*sequence)++);
+  const std::string value(kEtcdValueBytes, 'v');
+  return json{{"key", Base64Encode(key)}, {"value", Base64Encode(value)}}.dump();
+}
+
 struct ClientResult {
   uint64_t requests = 0;
   std::vector<double> latencies_ms;
@@ -124,17 +140,21 @@ void RunClient(const Options& o, int index, uint32_t run, std::latch* start,
                           static_cast<double>(o.checkpoints_per_tx);
   const size_t pool_size = static_cast<size_t>(expected) + 8;
   pool.reserve(pool_size);
-  for (size_t i = 0; i < pool_size; ++i) {
-    pool.push_back(MakeBody(run, index, &sequence, o.checkpoints_per_tx));
-  }
-  const std::string target = o.wait ? "/v1/checkpoints?wait=committed" : "/v1/checkpoints";
-  const int ok_status = o.wait ? 200 : 202;
+  auto make_body = [&] {
+    return o.etcd ? MakeEtcdBody(run, index, &sequence)
+                  : MakeBody(run, index, &sequence, o.checkpoints_per_tx);
+  };
+  for (size_t i = 0; i < pool_size; ++i) pool.push_back(make_body());
+  const std::string target = o.etcd   ? "/v3/kv/put"
+                             : o.wait ? "/v1/checkpoints?wait=committed"
+                                      : "/v1/checkpoints";
+  const int ok_status = o.etcd || o.wait ? 200 : 202;
   start->arrive_and_wait();
   if (!client.ok()) {
     out->errors["transport"]++;
     return;
   }
-  (*client)->set_bearer_token(o.token);
+  if (!o.etcd) (*client)->set_bearer_token(o.token);
   const Clock::time_point window_start =
       *t_start + std::chrono::microseconds(static_cast<int64_t>(o.warmup * 1e6));
   const Clock::time_point window_end =
@@ -146,7 +166,7 @@ void RunClient(const Options& o, int index, uint32_t run, std::latch* start,
     if (next < pool.size()) {
       body = &pool[next++];
     } else {
-      generated = MakeBody(run, index, &sequence, o.checkpoints_per_tx);
+      generated = make_body();
       body = &generated;
       if (Clock::now() >= window_start) out->generated_in_window++;
     }
@@ -177,7 +197,7 @@ Result<Options> ParseOptions(int argc, char** argv) {
   Flags flags(argc, argv,
               {"node", "token-file", "clients", "seconds", "checkpoints-per-tx", "warmup",
                "timeout-ms", "pool-checkpoints-per-s", "node-pid"},
-              {"wait", "no-wait"}, kUsage);
+              {"wait", "no-wait", "etcd"}, kUsage);
   Options o;
   o.node = flags.Get("node");
   if (o.node.empty()) return InvalidArgument("--node is required");
@@ -185,9 +205,16 @@ Result<Options> ParseOptions(int argc, char** argv) {
       o.node.rfind("http://[::1]", 0) != 0) {
     return InvalidArgument("--node must be a loopback URL (http://127.x.x.x:PORT)");
   }
-  if (!flags.Has("token-file")) return InvalidArgument("--token-file is required");
-  ASSIGN_OR_RETURN(o.token, ReadFile(flags.Get("token-file")));
-  while (!o.token.empty() && (o.token.back() == '\n' || o.token.back() == '\r')) o.token.pop_back();
+  o.etcd = flags.Has("etcd");
+  if (o.etcd == flags.Has("token-file")) {
+    return InvalidArgument("give --token-file (a Tracery node) or --etcd (an etcd member)");
+  }
+  if (!o.etcd) {
+    ASSIGN_OR_RETURN(o.token, ReadFile(flags.Get("token-file")));
+    while (!o.token.empty() && (o.token.back() == '\n' || o.token.back() == '\r')) {
+      o.token.pop_back();
+    }
+  }
   o.clients = static_cast<int>(flags.Int("clients", 16));
   o.seconds = flags.Double("seconds", 10);
   o.warmup = flags.Double("warmup", 1);
@@ -273,6 +300,7 @@ int Main(int argc, char** argv) {
   for (double l : latencies) mean += l;
   if (!latencies.empty()) mean /= static_cast<double>(latencies.size());
   json out{{"node", o.node},
+           {"target", o.etcd ? "etcd" : "tracery"},
            {"wait", o.wait ? "committed" : "accepted"},
            {"clients", o.clients},
            {"checkpoints_per_tx", o.checkpoints_per_tx},

@@ -217,7 +217,9 @@ HttpResponse Api::Handle(const HttpRequest& request) {
                            {"role", consensus::RaftRoleName(raft->role)},
                            {"term", raft->term},
                            {"leader", raft->leader},
-                           {"commit", raft->commit}};
+                           {"commit", raft->commit},
+                           {"lastIndex", raft->last_index},
+                           {"refusedEntries", raft->refused_entries}};
       if (raft->leader.empty()) {
         return finish(Problem(503, "no-leader", "Not ready",
                               "no Raft leader is known yet (an election is under way, or a "
@@ -230,7 +232,9 @@ HttpResponse Api::Handle(const HttpRequest& request) {
     if (auto r = only("GET")) return finish(*r);
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4";
-    r.body = m.Render(node_->ledger().head().height, node_->pending());
+    const std::optional<PeerStats> peers = node_->peer_stats();
+    r.body = m.Render(node_->ledger().head().height, node_->pending(),
+                      peers ? &*peers : nullptr);
     return finish(r);
   }
   if (is({"v1", "checkpoints"})) {

@@ -38,7 +38,7 @@ void Histogram::Render(const std::string& name, const std::string& help, std::st
   *out += name + "_count " + std::to_string(count_.load()) + "\n";
 }
 
-std::string Metrics::Render(uint64_t height, uint64_t pending) const {
+std::string Metrics::Render(uint64_t height, uint64_t pending, const PeerStats* peers) const {
   std::string out;
   Line(&out, "tracery_ledger_height", "Height of the ledger head.", "gauge", height);
   Line(&out, "tracery_pending_txs", "Accepted transactions not yet in a block.", "gauge", pending);
@@ -62,6 +62,18 @@ std::string Metrics::Render(uint64_t height, uint64_t pending) const {
   block_append_latency.Render("tracery_block_append_seconds",
                               "Synced append of a block to the ledger.", &out);
   http_latency.Render("tracery_http_request_seconds", "HTTP request handling time.", &out);
+  if (peers != nullptr) {
+    Line(&out, "tracery_peer_frames_sent_total", "Frames written to peer links.", "counter",
+         peers->frames_sent);
+    Line(&out, "tracery_peer_frames_received_total", "Frames read from authenticated peer links.",
+         "counter", peers->frames_received);
+    Line(&out, "tracery_peer_frames_dropped_total",
+         "Frames dropped because a peer's send queue was full.", "counter", peers->frames_dropped);
+    Line(&out, "tracery_peer_handshake_failures_total", "Peer links refused in the handshake.",
+         "counter", peers->handshake_failures);
+    Line(&out, "tracery_peer_links_opened_total", "Outbound peer links authenticated.", "counter",
+         peers->links_opened);
+  }
   return out;
 }
 

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "peer_transport.h"
+
 namespace tracery::node {
 
 class Histogram {
@@ -37,7 +39,8 @@ struct Metrics {
   Histogram block_append_latency;  // synced ledger append
   Histogram http_latency;
 
-  std::string Render(uint64_t height, uint64_t pending) const;
+  // `peers`: the peer transport's counters (Raft), or null.
+  std::string Render(uint64_t height, uint64_t pending, const PeerStats* peers) const;
 };
 
 }  // namespace tracery::node

@@ -68,6 +68,7 @@ class Node final : public consensus::ProposalOps {
   bool is_validator() const { return engine_ != nullptr; }
   // Raft: the consensus state, for /readyz and status; nullopt with solo.
   std::optional<consensus::RaftStatus> raft_status() const;
+  std::optional<PeerStats> peer_stats() const;
 
   const ledger::Ledger& ledger() const { return *ledger_; }
   const ledger::Genesis& genesis() const { return genesis_; }
@@ -107,7 +108,8 @@ class Node final : public consensus::ProposalOps {
   void ProposeBlock(std::vector<ledger::ParsedTx> txs);
   void ForwardToLeader(std::vector<ledger::ParsedTx> txs);
   void AcceptFromPeer(const std::string& from, const v1::ForwardedTxs& txs);
-  void RetryOutstanding(int64_t now_ms);
+  // Queues again the outstanding transactions due for a resend (`all`: every one).
+  void RetryOutstanding(int64_t now_ms, bool all);
   void HandleRaftReady();
   void ApplyCommitted(const consensus::Committed& c);
   void RequestBlocks();

@@ -311,11 +311,13 @@ awaitable<void> PeerTransport::Impl::DialLoop(Outbound* peer) {
       }
       linked = true;
       backoff_ms = kFirstBackoffMs;
+      std::fprintf(stderr, "traceryd: peer link to %s up\n", peer->id.c_str());
       co_await WriteLoop(*socket, peer);
     } catch (const LinkError& e) {
       CountHandshakeFailure(peer->id, e.what());
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
       // Refused, reset or timed out: the peer is down or restarting; try again later.
+      if (linked) std::fprintf(stderr, "traceryd: peer link to %s down: %s\n", peer->id.c_str(), e.what());
     }
     {
       std::lock_guard lock(mu);

@@ -16,6 +16,8 @@ constexpr size_t kMaxBlockBatchBytes = 8 << 20;
 constexpr size_t kMaxBlocksPerBatch = 4096;
 constexpr int64_t kCatchUpRetryMs = 2000;
 constexpr size_t kMaxForwardTxs = 1000;
+// Transaction bytes in a block, leaving room for the header and framing in an append.
+constexpr size_t kRaftBlockTxBytes = consensus::kRaftMaxMessageBytes / 2 - (1u << 20);
 // Committed entries the engine keeps after they are in the ledger, so that a follower a few
 // blocks behind catches up from the log rather than by block transfer.
 constexpr uint64_t kRetainedEntries = 64;
@@ -56,6 +58,10 @@ Status Node::OpenRaft() {
   rc.election_ticks = config_.election_ticks;
   rc.heartbeat_ticks = config_.heartbeat_ticks;
   rc.seed = SeedFor(config_.node_id);
+  rc.max_inflight_appends = static_cast<uint32_t>(config_.max_uncommitted_blocks) + 4;
+  // An append carries whole blocks: room for the largest block a leader builds (RunRaft keeps
+  // its transactions within kRaftBlockTxBytes).
+  rc.max_append_bytes = consensus::kRaftMaxMessageBytes / 2;
   // The engine re-inspects the restored entries, which rebuilds pending_blocks_.
   ASSIGN_OR_RETURN(std::unique_ptr<consensus::RaftEngine> engine,
                    consensus::RaftEngine::Open(rc, this, std::move(restore)));
@@ -99,12 +105,18 @@ std::optional<consensus::RaftStatus> Node::raft_status() const {
   return raft_status_;
 }
 
+std::optional<PeerStats> Node::peer_stats() const {
+  if (transport_ == nullptr) return std::nullopt;
+  return transport_->stats();
+}
+
 bool Node::CanTakeTxs() const {
   return (leader_can_take_ || follower_can_take_) && !queue_.empty();
 }
 
 void Node::RunRaft() {
   const auto tick = std::chrono::milliseconds(config_.tick_ms);
+  consensus::NodeId known_leader;
   auto next_tick = std::chrono::steady_clock::now() + tick;
   while (true) {
     std::deque<std::pair<std::string, v1::PeerFrame>> frames;
@@ -119,9 +131,10 @@ void Node::RunRaft() {
       leader = leader_can_take_;
       if (CanTakeTxs()) {
         const size_t max_txs = leader ? config_.max_block_txs : kMaxForwardTxs;
+        const size_t max_bytes = std::min(config_.max_block_bytes, kRaftBlockTxBytes);
         size_t bytes = 0;
         while (!queue_.empty() && txs.size() < max_txs &&
-               (txs.empty() || bytes + queue_.front().bytes.size() <= config_.max_block_bytes)) {
+               (txs.empty() || bytes + queue_.front().bytes.size() <= max_bytes)) {
           bytes += queue_.front().bytes.size();
           txs.push_back(std::move(queue_.front()));
           queue_.pop_front();
@@ -133,7 +146,7 @@ void Node::RunRaft() {
     if (now >= next_tick) {
       raft_->Tick();
       next_tick = std::max(next_tick + tick, now);
-      RetryOutstanding(NowMs());
+      RetryOutstanding(NowMs(), false);
       if (catch_up_ && NowMs() - catch_up_requested_ms_ > kCatchUpRetryMs) RequestBlocks();
     }
     if (!txs.empty()) {
@@ -144,6 +157,12 @@ void Node::RunRaft() {
       }
     }
     HandleRaftReady();
+    if (raft_->leader() != known_leader) {
+      // A new leader: what the old one did not commit goes to the new one now, rather than
+      // after the resend interval.
+      known_leader = raft_->leader();
+      if (!known_leader.empty()) RetryOutstanding(NowMs(), true);
+    }
     {
       std::lock_guard lock(queue_mu_);
       leader_can_take_ = raft_->IsLeader() && !catch_up_ &&
@@ -203,7 +222,12 @@ void Node::ProposeBlock(std::vector<ledger::ParsedTx> txs) {
 
 void Node::ForwardToLeader(std::vector<ledger::ParsedTx> txs) {
   v1::PeerFrame frame;
-  for (const ledger::ParsedTx& tx : txs) frame.mutable_txs()->add_txs(tx.bytes);
+  for (const ledger::ParsedTx& tx : txs) {
+    // Other organisations' transactions were forwarded to this node while it led; their own
+    // nodes send them to the new leader.
+    if (tx.header.org() == org_) frame.mutable_txs()->add_txs(tx.bytes);
+  }
+  if (frame.txs().txs().empty()) return;
   // A dropped frame is sent again by RetryOutstanding.
   transport_->Send(raft_->leader(), frame);
 }
@@ -237,10 +261,10 @@ void Node::AcceptFromPeer(const std::string& from, const v1::ForwardedTxs& forwa
   }
 }
 
-void Node::RetryOutstanding(int64_t now_ms) {
+void Node::RetryOutstanding(int64_t now_ms, bool all) {
   std::lock_guard lock(queue_mu_);
   for (auto& [id, o] : outstanding_) {
-    if (o.retry_at_ms > now_ms) continue;
+    if (!all && o.retry_at_ms > now_ms) continue;
     o.retry_at_ms = now_ms + kResendMs;
     if (ledger_->FindTx(id).ok()) continue;  // NotifyCommitted erases it
     queue_.push_back(o.tx);
@@ -265,7 +289,10 @@ void Node::HandleRaftReady() {
       st = raft_storage_->Compact(head - kRetainedEntries);
       if (!st.ok()) std::fprintf(stderr, "traceryd: %s\n", st.ToString().c_str());
     }
-    if (rd.catch_up) {
+    // The leader repeats its catch-up notice while we lag; one fetch at a time (RunRaft
+    // asks again when an answer does not come).
+    if (rd.catch_up && (!catch_up_ || rd.catch_up->index > catch_up_->index ||
+                        rd.catch_up->from != catch_up_->from)) {
       catch_up_ = rd.catch_up;
       RequestBlocks();
     }
@@ -310,7 +337,12 @@ Result<consensus::ProposalOps::Info> Node::InspectRaft(const std::string& propos
   }
   pending_blocks_.resize(keep);
   if (proposal != just_built_) {  // a block this thread just built is valid by construction
-    RETURN_IF_ERROR(ledger_->ValidateBlock(block, pending_blocks_));
+    Status st = ledger_->ValidateBlock(block, pending_blocks_);
+    if (!st.ok()) {
+      std::fprintf(stderr, "traceryd: block %llu from the leader refused: %s\n",
+                   static_cast<unsigned long long>(height), st.ToString().c_str());
+      return st;
+    }
   }
   Info info{height, block.hash, block.header.term()};
   pending_blocks_.push_back(std::move(block));
@@ -359,8 +391,11 @@ void Node::AcceptBlocks(const std::string& from, const v1::BlockBatch& batch) {
   std::vector<ledger::ParsedBlock> blocks;
   std::vector<std::optional<v1::CommitCertificate>> certs;
   size_t certified = 0;  // blocks up to and including the last certified one
+  const uint64_t have = ledger_->head().height;
   for (int i = 0; i < batch.blocks_size(); ++i) {
     auto block = ledger::ParseBlock(batch.blocks(i));
+    // An answer to an earlier request may overlap what a later one brought.
+    if (block.ok() && block->header.height() <= have) continue;
     Status st = block.ok() ? ledger_->ValidateBlock(*block, blocks) : block.status();
     std::optional<v1::CommitCertificate> cert;
     if (st.ok() && !batch.certificates(i).empty()) {

@@ -25,7 +25,9 @@ namespace tracery::cluster {
 class FaultProxy {
  public:
   FaultProxy(int listen_port, int target_port) : target_port_(target_port) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    // CLOEXEC everywhere: the test forks nodes, which must not inherit the proxy's sockets
+    // (an inherited copy keeps a link open after the proxy closes it).
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in a = Loopback(listen_port);
@@ -94,7 +96,7 @@ class FaultProxy {
     while (!stop_) {
       pollfd p{listen_fd_, POLLIN, 0};
       if (::poll(&p, 1, 50) <= 0) continue;
-      int fd = ::accept(listen_fd_, nullptr, nullptr);
+      int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (fd < 0) continue;
       std::lock_guard lock(mu_);
       links_.emplace_back([this, fd] { Pump(fd); });
@@ -117,7 +119,7 @@ class FaultProxy {
       }
     }
     if (!dialer.empty() && !Blocked(dialer)) {
-      server = ::socket(AF_INET, SOCK_STREAM, 0);
+      server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
       sockaddr_in a = Loopback(target_port_);
       if (::connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
           !WriteAll(server, first.data(), first.size())) {

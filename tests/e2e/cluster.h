@@ -88,11 +88,13 @@ class Consortium {
 
   // Starts traceryd for org i and waits until /healthz answers.
   bool Start(size_t i) {
+    std::fflush(nullptr);  // or the child's freopen writes the test's buffered output again
     pid_t pid = ::fork();
     if (pid == 0) {
       // The node dies with the test process, and holds none of the test's output pipes
       // (ctest waits for every holder of its pipe).
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      ::close_range(3, ~0u, 0);  // no descriptor of the test (sockets, pipes) lives on in the node
       const std::string log = org_dir(i) + "/traceryd.log";
       if (std::freopen(log.c_str(), "a", stderr) == nullptr) ::_exit(126);
       if (std::freopen("/dev/null", "w", stdout) == nullptr) ::_exit(126);
