@@ -16,7 +16,6 @@
 # (DESIGN.md: this machine's speed varies).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT="$(pwd)"
 
 QUICK=0
 for arg in "$@"; do
@@ -39,18 +38,9 @@ fi
 RUNS=${BENCH_RUNS:-3}
 AUDIT_BOUND_CHECKPOINTS=1000000
 
-log() { echo "bench: $*" >&2; }
-now_s() { date +%s.%N; }
-
-# --- build -------------------------------------------------------------------------------------
-# -Wno-error=restrict: g++ 12 at -O3 reports a false -Wrestrict inside std::string (GCC bug
-# 105329) in core/key_file.cc and elsewhere; it stays a warning in this Release build only.
-log "building Release into build-bench/"
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_CXX_FLAGS="-Wno-error=restrict" > /dev/null
-ninja -C build-bench tracery_bench_micro tracery_bench_load tracery_bench_fill traceryd tracery \
-  > build-bench/bench-build.log 2>&1 || { tail -40 build-bench/bench-build.log >&2; exit 1; }
-BIN="$ROOT/build-bench/bin"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+build_bench tracery_bench_micro tracery_bench_load tracery_bench_fill traceryd tracery
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/tracery-bench-XXXXXX")"
 DIR=""
@@ -68,20 +58,12 @@ log "tracery_bench_micro --seconds $MICRO_SECONDS"
 MICRO="$("$BIN/tracery_bench_micro" --seconds "$MICRO_SECONDS")"
 
 # --- a one-org solo consortium on loopback -----------------------------------------------------
-# Ports below the kernel's ephemeral range (32768..60999 here), so that no outgoing connection
-# holds them, and used by no socket in any state.
-port_free() { ! ss -Htan "sport = :$1" | grep -q .; }
 # Starts the consortium on a free base port; a node that fails to start has its log printed,
 # and the start is tried again on other ports (up to 3 times).
 start_consortium() {
-  local attempt p base_port
+  local attempt base_port
   for attempt in 1 2 3; do
-    base_port=""
-    for _ in $(seq 1 50); do
-      p=$(( 20000 + RANDOM % 12000 ))
-      if port_free "$p" && port_free $(( p + 100 )); then base_port=$p; break; fi
-    done
-    [ -n "$base_port" ] || { echo "bench/run.sh: no free loopback port found" >&2; return 1; }
+    base_port="$(free_base_port 100)" || return 1
     DIR="$WORK/consortium-$attempt"
     log "consortium in $DIR, API on 127.0.0.1:$base_port"
     "$BIN/tracery" genesis init --orgs bench --consensus solo --out "$DIR" \

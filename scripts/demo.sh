@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job: a local consortium of three partners on loopback runs a chain of custody
-# end to end — capture at each partner's node, commit, proofs checked offline, audit.
+# The main job: a local consortium of three partners on loopback, agreeing by Raft, runs a chain
+# of custody end to end — capture at each partner's node, commit, the leader killed and
+# recovered, proofs checked offline, audit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -14,10 +15,10 @@ trap cleanup EXIT
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 tracery() { "$BIN/tracery" "$@"; }
 
-step "1. Genesis: a grower, a processor and a retailer form a consortium (solo validator: grower)"
-tracery genesis init --orgs grower,processor,retailer --consensus solo --out "$DIR" --base-port "$PORT"
+step "1. Genesis: a grower, a processor and a retailer form a consortium (Raft: every partner's node is a validator)"
+tracery genesis init --orgs grower,processor,retailer --consensus raft --out "$DIR" --base-port "$PORT"
 
-step "2. Each partner starts its node"
+step "2. Each partner starts its node; they elect a leader"
 tracery devnet up --dir "$DIR"
 GROWER="http://127.0.0.1:$PORT"; PROCESSOR="http://127.0.0.1:$((PORT + 1))"; RETAILER="http://127.0.0.1:$((PORT + 2))"
 
@@ -47,8 +48,32 @@ step "5. The retailer receives the finished goods"
 event urn:uuid:3d2b6a40-0003-4000-8000-000000000005 ObjectEvent OBSERVE receiving sellable_not_accessible 2026-11-23T09:30:00+01:00 "$RETAIL_GLN" "{\"quantityList\":[{\"epcClass\":\"$GOODS\",\"quantity\":4000}]}" > "$WORK/retailer.json"
 tracery checkpoint submit --node "$RETAILER" --token-file "$DIR/retailer/admin.token" --wait "$WORK/retailer.json"
 
-step "6. Every node follows the same ledger"
-sleep 0.3
+step "6. The leader's node is killed (kill -9); the other two keep committing, and it rejoins"
+leader_org() {  # the organisation whose node says it leads
+  local i=0 org role
+  for org in grower processor retailer; do
+    role=$(curl -s -H "Authorization: Bearer $(cat "$DIR/$org/auditor.token")" \
+      "http://127.0.0.1:$((PORT + i))/readyz" | jq -r '.consensus.role // empty')
+    if [ "$role" = leader ]; then echo "$org"; return; fi
+    i=$((i + 1))
+  done
+}
+LEADER=$(leader_org)
+echo "leader: $LEADER-node; kill -9 $(cat "$DIR/$LEADER/traceryd.pid")"
+kill -9 "$(cat "$DIR/$LEADER/traceryd.pid")"
+rm -f "$DIR/$LEADER/traceryd.pid"
+event urn:uuid:3d2b6a40-0003-4000-8000-000000000006 ObjectEvent OBSERVE retail_selling retail_sold 2026-11-24T11:00:00+01:00 "$RETAIL_GLN" "{\"quantityList\":[{\"epcClass\":\"$GOODS\",\"quantity\":12}]}" > "$WORK/sale.json"
+if [ "$LEADER" = retailer ]; then VIA=processor; VIA_URL="$PROCESSOR"; else VIA=retailer; VIA_URL="$RETAILER"; fi
+if [ "$VIA" = retailer ]; then
+  time tracery checkpoint submit --node "$VIA_URL" --token-file "$DIR/$VIA/admin.token" --wait "$WORK/sale.json"
+else
+  echo "(the retailer's node is the one down; the processor records its own inspection instead)"
+  event urn:uuid:3d2b6a40-0002-4000-8000-000000000006 ObjectEvent OBSERVE inspecting conformant 2026-11-24T11:00:00+01:00 "$PROC_GLN" "{\"quantityList\":[{\"epcClass\":\"$GOODS\",\"quantity\":12}]}" > "$WORK/sale.json"
+  time tracery checkpoint submit --node "$VIA_URL" --token-file "$DIR/$VIA/admin.token" --wait "$WORK/sale.json"
+fi
+tracery devnet up --dir "$DIR"
+sleep 1
+echo "every node follows the same ledger:"
 tracery devnet status --dir "$DIR"
 
 step "7. A recall team asks the retailer's node for the grower's shipping event and checks the proof offline"
