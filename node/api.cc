@@ -297,7 +297,8 @@ HttpResponse Api::PostCheckpoints(const Principal& who, const HttpRequest& reque
     }
     idem.emplace(request.idempotency_key, Sha256(request.body));
   }
-  auto submitted = node_->Submit(who.org, *checkpoints, idem);
+  auto submitted = node_->Submit(who.org, *checkpoints, idem,
+                                 wait ? Node::Ack::kCommitted : Node::Ack::kAccepted);
   if (!submitted.ok()) return ProblemFromStatus(submitted.status());
   json body{{"txId", HashHex(submitted->tx_id)}};
   HttpResponse r;

@@ -141,7 +141,8 @@ size_t Node::pending() const {
 
 Result<SubmitResult> Node::Submit(const std::string& org,
                                   const std::vector<v1::Checkpoint>& checkpoints,
-                                  const std::optional<std::pair<std::string, Hash32>>& idem) {
+                                  const std::optional<std::pair<std::string, Hash32>>& idem,
+                                  Ack ack) {
   if (org != org_) {
     return PermissionDenied("this node signs for organisation '" + org_ + "' only; submit '" +
                             org + "' checkpoints through that organisation's node");
@@ -212,7 +213,8 @@ Result<SubmitResult> Node::Submit(const std::string& org,
   }
   std::optional<std::pair<std::string, IdempotencyRecord>> record;
   if (idem) record.emplace(scope, IdempotencyRecord{idem->second, parsed.id});
-  RETURN_IF_ERROR(pending_log_->Add(parsed.id, parsed.bytes, record));
+  const bool sync = ack == Ack::kAccepted || record.has_value();
+  RETURN_IF_ERROR(pending_log_->Add(parsed.id, parsed.bytes, record, sync));
   const Hash32 id = parsed.id;
   if (raft_mode_) {
     std::lock_guard lock(queue_mu_);

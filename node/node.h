@@ -52,11 +52,17 @@ class Node final : public consensus::ProposalOps {
   // Stops taking transactions, finishes the block in progress and joins the owner thread.
   void Stop();
 
-  // Signs the checkpoints as one transaction of `org` with the node key, verifies it, syncs
+  // Signs the checkpoints as one transaction of `org` with the node key, verifies it, writes
   // it to the pending log and queues it for the next block.
   // `idempotency`: (key, SHA-256 of the request body), scoped by org.
+  // `ack`: kAccepted — the caller acknowledges the transaction as soon as Submit returns, so
+  // the pending-log write is synced first; kCommitted — the caller answers only once the
+  // transaction is committed (durable in the ledger), so the write is synced only when it
+  // carries an idempotency record, which must survive a crash.
+  enum class Ack { kAccepted, kCommitted };
   Result<SubmitResult> Submit(const std::string& org, const std::vector<v1::Checkpoint>& checkpoints,
-                              const std::optional<std::pair<std::string, Hash32>>& idempotency);
+                              const std::optional<std::pair<std::string, Hash32>>& idempotency,
+                              Ack ack = Ack::kAccepted);
   // Validator only: takes transactions that another node of `org` signed and forwarded.
   // Each must be valid and of that org; one already in the ledger is accepted again.
   Result<std::vector<Hash32>> AcceptForwarded(const std::string& org,

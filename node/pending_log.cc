@@ -34,14 +34,15 @@ std::string PendingLog::IdempotencyScope(const std::string& org, const std::stri
 }
 
 Status PendingLog::Add(const Hash32& tx_id, const std::string& tx_bytes,
-                       const std::optional<std::pair<std::string, IdempotencyRecord>>& idem) {
+                       const std::optional<std::pair<std::string, IdempotencyRecord>>& idem,
+                       bool sync) {
   leveldb::WriteBatch batch;
   batch.Put(std::string(1, kTxPrefix) + HashBytes(tx_id), tx_bytes);
   if (idem) {
     batch.Put(idem->first, HashBytes(idem->second.body_hash) + HashBytes(idem->second.tx_id));
   }
   leveldb::WriteOptions wo;
-  wo.sync = true;  // the client hears 202 only after this
+  wo.sync = sync;  // a client that hears 202 hears it only after this
   return FromLevelDb(db_->Write(wo, &batch), "write pending log");
 }
 

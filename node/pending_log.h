@@ -29,10 +29,11 @@ class PendingLog {
   static Result<std::unique_ptr<PendingLog>> Open(const std::string& dir);
   ~PendingLog();
 
-  // Syncs the transaction (and, when given, its idempotency record) to disk. Concurrent
-  // callers share fsyncs (LevelDB groups their writes).
+  // Writes the transaction (and, when given, its idempotency record); with `sync`, to disk
+  // before it returns. Concurrent callers share fsyncs (LevelDB groups their writes).
   Status Add(const Hash32& tx_id, const std::string& tx_bytes,
-             const std::optional<std::pair<std::string, IdempotencyRecord>>& idempotency);
+             const std::optional<std::pair<std::string, IdempotencyRecord>>& idempotency,
+             bool sync = true);
   // Forgets transactions that are now in the ledger (or were refused). Not synced: a
   // transaction found again after a crash is checked against the ledger.
   Status Remove(const std::vector<Hash32>& tx_ids);
