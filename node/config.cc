@@ -100,9 +100,10 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
     return InvalidArgument(path + ": " + e.what());
   }
   if (c.tick_ms < 1 || c.tick_ms > 10000 || c.heartbeat_ticks < 1 ||
-      c.election_ticks <= c.heartbeat_ticks || c.max_uncommitted_blocks < 1) {
+      c.election_ticks <= c.heartbeat_ticks || c.max_uncommitted_blocks < 1 ||
+      c.max_uncommitted_blocks > 252) {
     return InvalidArgument(path + ": raft: tickMs 1..10000, heartbeatTicks >= 1, electionTicks > "
-                           "heartbeatTicks and maxUncommittedBlocks >= 1");
+                           "heartbeatTicks and maxUncommittedBlocks 1..252");
   }
   if (c.max_block_txs == 0 || c.max_block_txs > 20000) {
     return InvalidArgument(path + ": blocks.maxTxs must be 1..20000");

@@ -53,6 +53,11 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
   }
   std::unique_ptr<Node> node(new Node(config, std::move(genesis), std::move(key)));
   node->org_ = self->org;
+  if (!self->validator && genesis.consensus() == "raft") {
+    return FailedPrecondition("node '" + config.node_id +
+                              "' is not a validator; with raft consensus every node of this "
+                              "version is a validator (give it the validator role in the genesis)");
+  }
   if (!self->validator && config.validator_api.empty()) {
     return FailedPrecondition("node '" + config.node_id +
                               "' is not a validator: its configuration must name validatorApi, "
@@ -404,6 +409,10 @@ bool Node::WaitHeight(uint64_t height, int64_t timeout_ms) {
 Result<std::vector<Hash32>> Node::AcceptForwarded(const std::string& org,
                                                   std::vector<std::string> txs) {
   if (!is_validator()) return FailedPrecondition("this node is not a validator");
+  if (raft_mode_) {
+    return FailedPrecondition("with raft consensus transactions travel over the peer links; "
+                              "submit checkpoints to your own node");
+  }
   std::vector<ledger::ParsedTx> parsed;
   std::vector<Hash32> ids;
   // All or nothing: every transaction is checked before any is kept.

@@ -162,7 +162,6 @@ class Node final : public consensus::ProposalOps {
   const bool raft_mode_;
   consensus::RaftEngine* raft_ = nullptr;  // engine_, when it is Raft
   std::unique_ptr<RaftStorage> raft_storage_;
-  std::unique_ptr<PeerTransport> transport_;
   std::deque<std::pair<std::string, v1::PeerFrame>> inbox_;  // guarded by queue_mu_
   bool leader_can_take_ = false;                              // guarded by queue_mu_
   bool follower_can_take_ = false;                            // guarded by queue_mu_
@@ -185,6 +184,8 @@ class Node final : public consensus::ProposalOps {
 
   std::thread owner_;
   std::thread sync_;  // followers only
+  // Last, so that it is destroyed first: its thread calls into the members above.
+  std::unique_ptr<PeerTransport> transport_;
 };
 
 }  // namespace tracery::node

@@ -170,8 +170,8 @@ awaitable<void> PeerTransport::Impl::ServeInbound(std::shared_ptr<tcp::socket> s
       throw LinkError("the dialer belongs to another network (genesis hash differs)");
     }
     const PublicKey* key = KeyOf(hello.node_id());
-    if (key == nullptr || hello.node_id() == o.self) {
-      throw LinkError("'" + hello.node_id() + "' is not another node of the genesis");
+    if (key == nullptr || hello.node_id() == o.self || out.count(hello.node_id()) == 0) {
+      throw LinkError("'" + hello.node_id() + "' is not one of this node's peers in the genesis");
     }
     peer = hello.node_id();
     if (hello.target_id() != o.self) throw LinkError("it dialled '" + hello.target_id() + "'");

@@ -31,7 +31,8 @@ namespace tracery::node {
 struct PeerTransportOptions {
   std::string self;
   std::string listen;                        // host:port to accept peer links on
-  std::map<std::string, std::string> peers;  // node id -> host:port to dial
+  // node id -> host:port to dial; links are accepted from these nodes only.
+  std::map<std::string, std::string> peers;
   const ledger::Genesis* genesis = nullptr;  // names every peer's key; outlives the transport
   const PrivateKey* key = nullptr;           // this node's key; outlives the transport
   size_t max_queue_frames = 4096;            // per peer

@@ -51,7 +51,12 @@ Status Node::OpenRaft() {
     ASSIGN_OR_RETURN(ledger::ParsedBlock top, ledger_->ReadBlock(head.height));
     restore.ledger_term = top.header.term();
   }
-  restore.entries = std::move(stored.entries);
+  // Entries of a term below the ledger head's block can never commit (a newer block is
+  // committed below them): a crash during a catch-up can leave some behind.
+  for (consensus::Entry& e : stored.entries) {
+    if (e.term < restore.ledger_term) break;
+    restore.entries.push_back(std::move(e));
+  }
   consensus::RaftConfig rc;
   rc.self = config_.node_id;
   rc.validators = genesis_.validators();
@@ -59,6 +64,7 @@ Status Node::OpenRaft() {
   rc.heartbeat_ticks = config_.heartbeat_ticks;
   rc.seed = SeedFor(config_.node_id);
   rc.max_inflight_appends = static_cast<uint32_t>(config_.max_uncommitted_blocks) + 4;
+  rc.max_uncommitted_entries = config_.max_uncommitted_blocks;
   // An append carries whole blocks: room for the largest block a leader builds (RunRaft keeps
   // its transactions within kRaftBlockTxBytes).
   rc.max_append_bytes = consensus::kRaftMaxMessageBytes / 2;
@@ -157,6 +163,11 @@ void Node::RunRaft() {
       }
     }
     HandleRaftReady();
+    // A catch-up ends when its leader is gone or this node has what it asked for.
+    if (catch_up_ && (raft_->IsLeader() || raft_->leader() != catch_up_->from ||
+                      ledger_->head().height >= catch_up_->index)) {
+      catch_up_.reset();
+    }
     if (raft_->leader() != known_leader) {
       // A new leader: what the old one did not commit goes to the new one now, rather than
       // after the resend interval.
@@ -262,12 +273,25 @@ void Node::AcceptFromPeer(const std::string& from, const v1::ForwardedTxs& forwa
 }
 
 void Node::RetryOutstanding(int64_t now_ms, bool all) {
+  if (raft_->leader().empty()) return;  // nobody to send them to; the queue would only grow
+  std::vector<std::pair<Hash32, ledger::ParsedTx>> due;
+  {
+    std::lock_guard lock(queue_mu_);
+    for (auto& [id, o] : outstanding_) {
+      if (!all && o.retry_at_ms > now_ms) continue;
+      o.retry_at_ms = now_ms + kResendMs;
+      due.emplace_back(id, o.tx);
+    }
+  }
+  // Ledger lookups outside the lock the transport thread needs for every frame.
+  std::vector<ledger::ParsedTx> resend;
+  for (auto& [id, tx] : due) {
+    if (!ledger_->FindTx(id).ok()) resend.push_back(std::move(tx));  // NotifyCommitted erases it
+  }
   std::lock_guard lock(queue_mu_);
-  for (auto& [id, o] : outstanding_) {
-    if (!all && o.retry_at_ms > now_ms) continue;
-    o.retry_at_ms = now_ms + kResendMs;
-    if (ledger_->FindTx(id).ok()) continue;  // NotifyCommitted erases it
-    queue_.push_back(o.tx);
+  for (ledger::ParsedTx& tx : resend) {
+    if (queue_.size() >= config_.max_pending_txs) break;  // the next round sends the rest
+    queue_.push_back(std::move(tx));
   }
 }
 
@@ -283,10 +307,10 @@ void Node::HandleRaftReady() {
     }
     for (const consensus::Committed& c : rd.committed) ApplyCommitted(c);
     raft_->Advance(rd);
-    const uint64_t head = ledger_->head().height;
-    if (!rd.committed.empty() && head > raft_->compacted_index() + kRetainedEntries) {
-      raft_->Compact(head - kRetainedEntries);
-      st = raft_storage_->Compact(head - kRetainedEntries);
+    const uint64_t applied = std::min(ledger_->head().height, raft_->applied());
+    if (!rd.committed.empty() && applied > raft_->compacted_index() + kRetainedEntries) {
+      raft_->Compact(applied - kRetainedEntries);
+      st = raft_storage_->Compact(applied - kRetainedEntries);
       if (!st.ok()) std::fprintf(stderr, "traceryd: %s\n", st.ToString().c_str());
     }
     // The leader repeats its catch-up notice while we lag; one fetch at a time (RunRaft
@@ -300,13 +324,24 @@ void Node::HandleRaftReady() {
 }
 
 void Node::ApplyCommitted(const consensus::Committed& c) {
+  const uint64_t head = ledger_->head().height;
+  if (c.index <= head) {
+    // A catch-up put it in the ledger already: it must be the same block.
+    auto have = ledger_->ReadBlock(c.index);
+    if (!have.ok() || have->bytes != c.proposal) {
+      Fatal("committed block " + std::to_string(c.index) + " differs from the ledger's",
+            have.ok() ? Corruption("different bytes") : have.status());
+    }
+    return;
+  }
   ledger::ParsedBlock block;
   if (!pending_blocks_.empty() && pending_blocks_.front().header.height() == c.index &&
       pending_blocks_.front().bytes == c.proposal) {
     block = std::move(pending_blocks_.front());
     pending_blocks_.erase(pending_blocks_.begin());
   } else {
-    // Only after a restart or a catch-up that left the engine ahead of pending_blocks_.
+    // The mirror of the log drifted (it should not): validate this block on the ledger and
+    // rebuild the mirror from the engine's entries after it.
     auto parsed = ledger::ParseBlock(c.proposal);
     Status st = parsed.ok() ? ledger_->ValidateBlock(*parsed) : parsed.status();
     if (!st.ok()) Fatal("committed block " + std::to_string(c.index) + " does not apply", st);
@@ -319,6 +354,7 @@ void Node::ApplyCommitted(const consensus::Committed& c) {
   const auto t1 = std::chrono::steady_clock::now();
   metrics_.block_append_latency.Observe(std::chrono::duration<double>(t1 - t0).count());
   NotifyCommitted(block);
+  if (pending_blocks_.empty() && raft_->last_index() > c.index) RebuildPending();
 }
 
 Result<consensus::ProposalOps::Info> Node::InspectRaft(const std::string& proposal) {
@@ -336,7 +372,14 @@ Result<consensus::ProposalOps::Info> Node::InspectRaft(const std::string& propos
                               std::to_string(head.height + pending_blocks_.size()));
   }
   pending_blocks_.resize(keep);
-  if (proposal != just_built_) {  // a block this thread just built is valid by construction
+  const Hash32& parent = keep == 0 ? head.hash : pending_blocks_.back().hash;
+  if (block.header.previous_hash() != HashBytes(parent)) {
+    return FailedPrecondition("block " + std::to_string(height) +
+                              " does not link to the block before it");
+  }
+  const bool built_here = proposal == just_built_;
+  just_built_.clear();
+  if (!built_here) {  // a block this thread just built on this chain is valid by construction
     Status st = ledger_->ValidateBlock(block, pending_blocks_);
     if (!st.ok()) {
       std::fprintf(stderr, "traceryd: block %llu from the leader refused: %s\n",
@@ -376,22 +419,24 @@ void Node::ServeBlocks(const std::string& to, const v1::BlockRequest& request) {
     bytes += block->bytes.size();
     batch->add_blocks(std::move(block->bytes));
     batch->add_certificates(cert.ok() ? cert->SerializeAsString() : std::string());
-    // Stop at a size limit, but only after a certified block, so the receiver can check one.
-    if ((bytes >= kMaxBlockBatchBytes && cert.ok()) || batch->blocks_size() >= static_cast<int>(kMaxBlocksPerBatch)) break;
+    if (bytes >= kMaxBlockBatchBytes || batch->blocks_size() >= static_cast<int>(kMaxBlocksPerBatch)) {
+      break;
+    }
   }
   transport_->Send(to, frame);
 }
 
 void Node::AcceptBlocks(const std::string& from, const v1::BlockBatch& batch) {
-  if (!catch_up_ || from != catch_up_->from) return;  // not asked for
+  // Only what we asked for, and never on a leader (its log is ahead of anyone's ledger).
+  if (!catch_up_ || from != catch_up_->from || raft_->IsLeader()) return;
   if (batch.blocks_size() != batch.certificates_size()) return;
-  // Every block is re-validated on top of the ones before it, and certificates are checked
-  // where a block carries one; blocks after the last certified one wait for the next batch
-  // unless they reach the leader's compacted head.
+  // Each block is re-validated on top of the ones before it (hash chain, transactions, log
+  // root) and its certificate checked when it carries one. The blocks come from the ledger of
+  // the validator that leads, where they are committed; under Raft's crash-fault model a block
+  // without a certificate of its own (committed through a descendant) is taken on the chain.
+  const uint64_t have = ledger_->head().height;
   std::vector<ledger::ParsedBlock> blocks;
   std::vector<std::optional<v1::CommitCertificate>> certs;
-  size_t certified = 0;  // blocks up to and including the last certified one
-  const uint64_t have = ledger_->head().height;
   for (int i = 0; i < batch.blocks_size(); ++i) {
     auto block = ledger::ParseBlock(batch.blocks(i));
     // An answer to an earlier request may overlap what a later one brought.
@@ -414,37 +459,35 @@ void Node::AcceptBlocks(const std::string& from, const v1::BlockBatch& batch) {
     }
     blocks.push_back(std::move(block).value());
     certs.push_back(std::move(cert));
-    if (certs.back() || blocks.back().header.height() == catch_up_->index) {
-      certified = blocks.size();
-    }
   }
-  pending_blocks_.clear();  // the engine's log is behind the leader's ledger anyway
-  for (size_t i = 0; i < certified; ++i) {
+  if (blocks.empty()) return;  // RunRaft asks again after a pause
+  for (size_t i = 0; i < blocks.size(); ++i) {
     Status st = ledger_->Append(blocks[i], certs[i] ? &*certs[i] : nullptr);
     if (!st.ok()) Fatal("ledger append failed", st);
     NotifyCommitted(blocks[i]);
   }
-  const ledger::Head head = ledger_->head();
-  if (head.height < catch_up_->index) {
-    RequestBlocks();
-    return;
-  }
-  const uint64_t index = catch_up_->index;
-  const uint64_t term = catch_up_->term;
-  catch_up_.reset();
-  Status st = raft_->RestoreTo(index, term);
+  // The engine follows the ledger after every batch, so that it never holds as uncommitted a
+  // block the ledger already has.
+  const uint64_t head = blocks.back().header.height();
+  const uint64_t term = blocks.back().header.term();
+  Status st = raft_->RestoreTo(head, term);
   if (!st.ok()) {
     std::fprintf(stderr, "traceryd: catch-up restore: %s\n", st.ToString().c_str());
-    return;
   }
   RebuildPending();
-  st = raft_storage_->Compact(index);
+  st = raft_storage_->Compact(head);
   if (st.ok()) st = raft_storage_->TruncateAfter(raft_->last_index());
   if (!st.ok()) Fatal("raft log write failed", st);
+  if (head >= catch_up_->index) {
+    catch_up_.reset();
+  } else {
+    RequestBlocks();
+  }
 }
 
 void Node::RebuildPending() {
-  // Entries the engine kept beyond the ledger head after a catch-up.
+  // The engine's entries beyond the ledger head, after a catch-up or a commit that did not
+  // come from the mirror.
   pending_blocks_.clear();
   const uint64_t head = ledger_->head().height;
   for (uint64_t i = head + 1; i <= raft_->last_index(); ++i) {
