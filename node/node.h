@@ -163,6 +163,7 @@ class Node final : public consensus::ProposalOps {
   consensus::RaftEngine* raft_ = nullptr;  // engine_, when it is Raft
   std::unique_ptr<RaftStorage> raft_storage_;
   std::deque<std::pair<std::string, v1::PeerFrame>> inbox_;  // guarded by queue_mu_
+  size_t inbox_bytes_ = 0;                                    // guarded by queue_mu_
   bool leader_can_take_ = false;                              // guarded by queue_mu_
   bool follower_can_take_ = false;                            // guarded by queue_mu_
   // The uncommitted entries beyond the ledger head, heights head+1.. (owner thread only).

@@ -151,7 +151,12 @@ awaitable<void> PeerTransport::Impl::AcceptLoop() {
     boost::system::error_code ec;
     co_await acceptor.async_accept(*socket, asio::redirect_error(use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;
-    if (ec) continue;  // e.g. out of descriptors for a moment
+    if (ec) {  // e.g. out of descriptors for a moment: do not spin
+      asio::steady_timer pause(io, std::chrono::milliseconds(100));
+      boost::system::error_code ignored;
+      co_await pause.async_wait(asio::redirect_error(use_awaitable, ignored));
+      continue;
+    }
     asio::co_spawn(io, ServeInbound(std::move(socket)), asio::detached);
   }
 }

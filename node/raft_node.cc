@@ -12,6 +12,7 @@ namespace tracery::node {
 namespace {
 
 constexpr size_t kMaxInboxFrames = 10000;
+constexpr size_t kMaxInboxBytes = 256u << 20;
 constexpr size_t kMaxBlockBatchBytes = 8 << 20;
 constexpr size_t kMaxBlocksPerBatch = 4096;
 constexpr int64_t kCatchUpRetryMs = 2000;
@@ -95,9 +96,12 @@ Status Node::OpenRaft() {
   o.genesis = &genesis_;
   o.key = &key_;
   o.on_frame = [this](const std::string& from, v1::PeerFrame frame) {
+    const size_t bytes = frame.ByteSizeLong();
     {
       std::lock_guard lock(queue_mu_);
-      if (inbox_.size() >= kMaxInboxFrames) return;  // consensus retransmits
+      // Full: drop (consensus retransmits, senders resend transactions and block requests).
+      if (inbox_.size() >= kMaxInboxFrames || inbox_bytes_ + bytes > kMaxInboxBytes) return;
+      inbox_bytes_ += bytes;
       inbox_.emplace_back(from, std::move(frame));
     }
     queue_cv_.notify_one();
@@ -134,6 +138,7 @@ void Node::RunRaft() {
                            [&] { return stopping_ || !inbox_.empty() || CanTakeTxs(); });
       if (stopping_) break;  // accepted transactions stay in the pending log
       frames.swap(inbox_);
+      inbox_bytes_ = 0;
       leader = leader_can_take_;
       if (CanTakeTxs()) {
         const size_t max_txs = leader ? config_.max_block_txs : kMaxForwardTxs;
