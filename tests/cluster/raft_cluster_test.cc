@@ -288,6 +288,30 @@ TEST(RaftClusterTest, ThreeNodesKeepEveryAcknowledgedCheckpointThroughLeaderKill
   cluster.StopAndAudit();
 }
 
+TEST(RaftClusterTest, TheWholeClusterRestartsFromDiskAndGoesOn) {
+  RaftCluster cluster("a,b,c");
+  ASSERT_TRUE(cluster.StartAll());
+  ASSERT_GE(cluster.WaitLeader(), 0);
+  for (int k = 0; k < 10; ++k) ASSERT_GE(CommitOne(cluster, k % 3, "before-" + std::to_string(k)), 0);
+  ASSERT_TRUE(cluster.WaitConverged(10));
+  const auto before = cluster.Head(0);
+  // Every node at once: one with SIGTERM, two with kill -9.
+  EXPECT_EQ(cluster.c().Stop(0, SIGTERM), 0);
+  cluster.c().Stop(1, SIGKILL);
+  cluster.c().Stop(2, SIGKILL);
+  ASSERT_TRUE(cluster.StartAll());
+  ASSERT_GE(cluster.WaitLeader(), 0);
+  for (int k = 0; k < 10; ++k) ASSERT_GE(CommitOne(cluster, k % 3, "after-" + std::to_string(k)), 0);
+  ASSERT_TRUE(cluster.WaitConverged(before.first + 10));
+  // The ledger before the restart is a prefix of the one after it.
+  auto r = cluster.c().Client(0, "auditor")->Request("GET", "/v1/ledger/blocks/" +
+                                                         std::to_string(before.first));
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(json::parse(r->body)["header"].value("hash", ""), before.second);
+  cluster.StopAndAudit();
+}
+
 TEST(RaftClusterTest, FiveNodesCommitWithTwoDown) {
   RaftCluster cluster("a,b,c,d,e");
   ASSERT_TRUE(cluster.StartAll());
