@@ -202,23 +202,8 @@ void RaftEngine::Campaign() {
 
 void RaftEngine::BecomePreCandidate() {
   role_ = RaftRole::kPreCandidate;
-  leader_.clear();
-  election_votes_.clear();
-  election_votes_[config_.self] = true;
-  ResetElectionTimer();
-  if (election_votes_.size() >= Quorum()) {
-    BecomeCandidate();
-    return;
-  }
-  for (const NodeId& id : config_.validators) {
-    if (id == config_.self) continue;
-    v1::RaftMessage m;
-    m.set_kind(v1::RAFT_PRE_VOTE);
-    m.set_term(term_ + 1);
-    m.set_index(last_index());
-    m.set_log_term(LastTerm());
-    Send(id, std::move(m));
-  }
+  // A pre-vote asks about the next term without moving to it.
+  if (StartElection(v1::RAFT_PRE_VOTE, term_ + 1)) BecomeCandidate();
 }
 
 void RaftEngine::BecomeCandidate() {
@@ -226,23 +211,25 @@ void RaftEngine::BecomeCandidate() {
   vote_ = config_.self;
   own_votes_.clear();
   role_ = RaftRole::kCandidate;
+  if (StartElection(v1::RAFT_VOTE, term_)) BecomeLeader();
+}
+
+bool RaftEngine::StartElection(v1::RaftKind kind, uint64_t term) {
   leader_.clear();
   election_votes_.clear();
   election_votes_[config_.self] = true;
   ResetElectionTimer();
-  if (election_votes_.size() >= Quorum()) {
-    BecomeLeader();
-    return;
-  }
+  if (election_votes_.size() >= Quorum()) return true;  // a one-validator network
   for (const NodeId& id : config_.validators) {
     if (id == config_.self) continue;
     v1::RaftMessage m;
-    m.set_kind(v1::RAFT_VOTE);
-    m.set_term(term_);
+    m.set_kind(kind);
+    m.set_term(term);
     m.set_index(last_index());
     m.set_log_term(LastTerm());
     Send(id, std::move(m));
   }
+  return false;
 }
 
 void RaftEngine::BecomeLeader() {

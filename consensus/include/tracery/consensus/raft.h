@@ -169,6 +169,9 @@ class RaftEngine final : public Engine {
   void BecomeFollower(uint64_t term, const NodeId& leader);
   void BecomePreCandidate();
   void BecomeCandidate();
+  // Votes for itself and asks every other validator (`kind`: pre-vote or vote, for `term`).
+  // Returns true when its own vote is already a quorum.
+  bool StartElection(v1::RaftKind kind, uint64_t term);
   void BecomeLeader();
   void TallyElection(const NodeId& from, bool granted);
 
