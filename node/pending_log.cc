@@ -3,17 +3,13 @@
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
 
+#include "leveldb_store.h"
+
 namespace tracery::node {
 namespace {
 
 constexpr char kTxPrefix = 'p';
 constexpr char kIdempotencyPrefix = 'i';
-
-Status FromLevelDb(const leveldb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::Ok();
-  if (s.IsCorruption()) return Corruption(what + ": " + s.ToString());
-  return IoError(what + ": " + s.ToString());
-}
 
 }  // namespace
 
@@ -21,12 +17,8 @@ PendingLog::PendingLog(std::unique_ptr<leveldb::DB> db) : db_(std::move(db)) {}
 PendingLog::~PendingLog() = default;
 
 Result<std::unique_ptr<PendingLog>> PendingLog::Open(const std::string& dir) {
-  leveldb::Options options;
-  options.create_if_missing = true;
-  options.paranoid_checks = true;
-  leveldb::DB* raw = nullptr;
-  RETURN_IF_ERROR(FromLevelDb(leveldb::DB::Open(options, dir, &raw), "open pending log " + dir));
-  return std::unique_ptr<PendingLog>(new PendingLog(std::unique_ptr<leveldb::DB>(raw)));
+  ASSIGN_OR_RETURN(std::unique_ptr<leveldb::DB> db, OpenLevelDb(dir, "pending log"));
+  return std::unique_ptr<PendingLog>(new PendingLog(std::move(db)));
 }
 
 std::string PendingLog::IdempotencyScope(const std::string& org, const std::string& key) {

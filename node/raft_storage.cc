@@ -3,6 +3,7 @@
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
 
+#include "leveldb_store.h"
 #include "tracery/core/encoding.h"
 
 namespace tracery::node {
@@ -17,24 +18,14 @@ std::string EntryKey(uint64_t index) {
   return k;
 }
 
-Status FromLevelDb(const leveldb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::Ok();
-  if (s.IsCorruption()) return Corruption(what + ": " + s.ToString());
-  return IoError(what + ": " + s.ToString());
-}
-
 }  // namespace
 
 RaftStorage::RaftStorage(std::unique_ptr<leveldb::DB> db) : db_(std::move(db)) {}
 RaftStorage::~RaftStorage() = default;
 
 Result<std::unique_ptr<RaftStorage>> RaftStorage::Open(const std::string& dir) {
-  leveldb::Options options;
-  options.create_if_missing = true;
-  options.paranoid_checks = true;
-  leveldb::DB* raw = nullptr;
-  RETURN_IF_ERROR(FromLevelDb(leveldb::DB::Open(options, dir, &raw), "open raft log " + dir));
-  return std::unique_ptr<RaftStorage>(new RaftStorage(std::unique_ptr<leveldb::DB>(raw)));
+  ASSIGN_OR_RETURN(std::unique_ptr<leveldb::DB> db, OpenLevelDb(dir, "raft log"));
+  return std::unique_ptr<RaftStorage>(new RaftStorage(std::move(db)));
 }
 
 Result<RaftStorage::State> RaftStorage::Load(uint64_t applied) {
