@@ -596,8 +596,9 @@ std::string Node::MakeEmpty(uint64_t term) {
   TRACERY_CHECK(raft_mode_);  // solo never asks for one
   ledger::BuiltBlock built =
       ledger_->BuildBlock({}, config_.node_id, term, NowMs(), pending_blocks_);
-  just_built_ = built.block.bytes;
-  return std::move(built.block.bytes);
+  std::string bytes = built.block.bytes;
+  just_built_ = std::move(built.block);
+  return bytes;
 }
 
 v1::CommitSignature Node::SignVote(uint64_t height, const Hash32& hash, uint64_t term) {

@@ -168,7 +168,8 @@ class Node final : public consensus::ProposalOps {
   bool follower_can_take_ = false;                            // guarded by queue_mu_
   // The uncommitted entries beyond the ledger head, heights head+1.. (owner thread only).
   std::vector<ledger::ParsedBlock> pending_blocks_;
-  std::string just_built_;  // the block the owner thread is proposing (Inspect trusts it)
+  // The block the owner thread is proposing, until the engine inspects it (owner thread only).
+  std::optional<ledger::ParsedBlock> just_built_;
   // Transactions this node accepted and has not seen committed, with when to send them again.
   struct Outstanding {
     ledger::ParsedTx tx;

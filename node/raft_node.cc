@@ -227,9 +227,10 @@ void Node::ProposeBlock(std::vector<ledger::ParsedTx> txs) {
     metrics_.txs_rejected.fetch_add(1, std::memory_order_relaxed);
   }
   if (built.block.txs.empty()) return;
-  just_built_ = built.block.bytes;
-  Status st = raft_->Propose(std::move(built.block.bytes));
-  just_built_.clear();
+  std::string bytes = built.block.bytes;
+  just_built_ = std::move(built.block);
+  Status st = raft_->Propose(std::move(bytes));
+  just_built_.reset();
   if (!st.ok()) {
     // Leadership moved or the pipeline is full: the transactions' nodes send them again.
     std::fprintf(stderr, "traceryd: proposal refused: %s\n", st.ToString().c_str());
@@ -364,9 +365,17 @@ void Node::ApplyCommitted(const consensus::Committed& c) {
 
 Result<consensus::ProposalOps::Info> Node::InspectRaft(const std::string& proposal) {
   const ledger::Head head = ledger_->head();
+  // A block this thread just built (and is proposing) is taken as built: it is valid on this
+  // chain by construction, and parsing it again would redo every transaction's Merkle tree.
+  const bool built_here = just_built_ && just_built_->bytes == proposal;
+  ledger::ParsedBlock block;
+  if (built_here) {
+    block = std::move(*just_built_);
+  } else {
+    ASSIGN_OR_RETURN(block, ledger::ParseBlock(proposal));
+  }
+  just_built_.reset();
   // The engine hands entries in log order; one at height h replaces what we held from h on.
-  auto parse = [&]() -> Result<ledger::ParsedBlock> { return ledger::ParseBlock(proposal); };
-  ASSIGN_OR_RETURN(ledger::ParsedBlock block, parse());
   const uint64_t height = block.header.height();
   if (height <= head.height) {
     return FailedPrecondition("block " + std::to_string(height) + " is already in the ledger");
@@ -382,9 +391,7 @@ Result<consensus::ProposalOps::Info> Node::InspectRaft(const std::string& propos
     return FailedPrecondition("block " + std::to_string(height) +
                               " does not link to the block before it");
   }
-  const bool built_here = proposal == just_built_;
-  just_built_.clear();
-  if (!built_here) {  // a block this thread just built on this chain is valid by construction
+  if (!built_here) {
     Status st = ledger_->ValidateBlock(block, pending_blocks_);
     if (!st.ok()) {
       std::fprintf(stderr, "traceryd: block %llu from the leader refused: %s\n",
