@@ -30,3 +30,27 @@ free_base_port() {
   echo "bench: no free loopback port found" >&2
   return 1
 }
+
+# bench_args "$@": QUICK=1 with --quick; --help prints the calling script's header comment.
+bench_args() {
+  local arg name="bench/$(basename "$0")"
+  QUICK=0
+  for arg in "$@"; do
+    case "$arg" in
+      --quick) QUICK=1 ;;
+      -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
+      *) echo "$name: unknown argument '$arg' (usage: $name [--quick])" >&2; exit 2 ;;
+    esac
+  done
+}
+
+# need_tools TOOL...: exits with 2, naming the Debian packages, when one is missing.
+need_tools() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" > /dev/null || {
+      echo "bench/$(basename "$0"): needs '$tool' (apt-get install jq iproute2 cmake ninja-build etcd-server)" >&2
+      exit 2
+    }
+  done
+}

@@ -16,19 +16,10 @@
 # (DESIGN.md: this machine's speed varies).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-QUICK=0
-for arg in "$@"; do
-  case "$arg" in
-    --quick) QUICK=1 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
-    *) echo "bench/run.sh: unknown argument '$arg' (usage: bench/run.sh [--quick])" >&2; exit 2 ;;
-  esac
-done
-
-for tool in jq ss cmake ninja; do
-  command -v "$tool" > /dev/null || { echo "bench/run.sh: needs '$tool' (apt-get install jq iproute2 cmake ninja-build)" >&2; exit 2; }
-done
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+bench_args "$@"
+need_tools jq ss cmake ninja
 
 if [ "$QUICK" = 1 ]; then
   MICRO_SECONDS=0.5; LOAD_SECONDS=${BENCH_LOAD_SECONDS:-3}; WARMUP=1; AUDIT_CHECKPOINTS=100000
@@ -38,8 +29,6 @@ fi
 RUNS=${BENCH_RUNS:-3}
 AUDIT_BOUND_CHECKPOINTS=1000000
 
-# shellcheck source=bench/lib.sh
-source bench/lib.sh
 build_bench tracery_bench_micro tracery_bench_load tracery_bench_fill traceryd tracery
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/tracery-bench-XXXXXX")"
