@@ -16,17 +16,14 @@
 namespace tracery::node {
 namespace {
 
-constexpr size_t kForwardMaxTxs = 1000;
-constexpr size_t kForwardMaxBytes = 8 << 20;
-
-int64_t NowMs() { return SystemClock::Get()->NowMs(); }
-
 uint64_t RandomNonce() {
   std::string bytes = RandomBytes(8);
   return GetBe64(bytes);
 }
 
 }  // namespace
+
+int64_t Node::NowMs() { return SystemClock::Get()->NowMs(); }
 
 Node::Node(NodeConfig config, ledger::Genesis genesis, PrivateKey key)
     : config_(std::move(config)),

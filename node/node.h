@@ -179,6 +179,10 @@ class Node final : public consensus::ProposalOps {
   // Sent to the leader again when not committed this long after it was last sent (the
   // leader may have crashed or lost leadership before it was in a block).
   static constexpr int64_t kResendMs = 3000;
+  // What a follower sends in one request (solo) or frame (Raft) to the validator or leader.
+  static constexpr size_t kForwardMaxTxs = 1000;
+  static constexpr size_t kForwardMaxBytes = 8 << 20;
+  static int64_t NowMs();
   mutable std::mutex status_mu_;
   std::optional<consensus::RaftStatus> raft_status_;  // guarded by status_mu_
   std::optional<consensus::CatchUp> catch_up_;  // owner thread only

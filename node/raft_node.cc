@@ -16,14 +16,12 @@ constexpr size_t kMaxInboxBytes = 256u << 20;
 constexpr size_t kMaxBlockBatchBytes = 8 << 20;
 constexpr size_t kMaxBlocksPerBatch = 4096;
 constexpr int64_t kCatchUpRetryMs = 2000;
-constexpr size_t kMaxForwardTxs = 1000;
 // Transaction bytes in a block, leaving room for the header and framing in an append.
 constexpr size_t kRaftBlockTxBytes = consensus::kRaftMaxMessageBytes / 2 - (1u << 20);
 // Committed entries the engine keeps after they are in the ledger, so that a follower a few
 // blocks behind catches up from the log rather than by block transfer.
 constexpr uint64_t kRetainedEntries = 64;
 
-int64_t NowMs() { return SystemClock::Get()->NowMs(); }
 
 [[noreturn]] void Fatal(const std::string& what, const Status& st) {
   // A failed fsync or a block the cluster committed that this node cannot apply leaves its
@@ -141,8 +139,9 @@ void Node::RunRaft() {
       inbox_bytes_ = 0;
       leader = leader_can_take_;
       if (CanTakeTxs()) {
-        const size_t max_txs = leader ? config_.max_block_txs : kMaxForwardTxs;
-        const size_t max_bytes = std::min(config_.max_block_bytes, kRaftBlockTxBytes);
+        const size_t max_txs = leader ? config_.max_block_txs : kForwardMaxTxs;
+        const size_t max_bytes =
+            leader ? std::min(config_.max_block_bytes, kRaftBlockTxBytes) : kForwardMaxBytes;
         size_t bytes = 0;
         while (!queue_.empty() && txs.size() < max_txs &&
                (txs.empty() || bytes + queue_.front().bytes.size() <= max_bytes)) {
