@@ -8,6 +8,7 @@
 #include <set>
 
 #include "tracery/core/encoding.h"
+#include "tracery/core/leveldb.h"
 #include "tracery/ledger/validator.h"
 
 namespace tracery::ledger {
@@ -35,19 +36,6 @@ std::string EventPrefixKey(const std::string& event_id) {
   return k;
 }
 
-Status FromLevelDb(const leveldb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::Ok();
-  if (s.IsCorruption()) return Corruption(what + ": " + s.ToString());
-  if (s.IsNotFound()) return NotFound(what);
-  return IoError(what + ": " + s.ToString());
-}
-
-leveldb::ReadOptions Checked() {
-  leveldb::ReadOptions ro;
-  ro.verify_checksums = true;
-  return ro;
-}
-
 }  // namespace
 
 std::string BlockKey(uint64_t height) { return HeightKey(kBlockPrefix, height); }
@@ -60,20 +48,8 @@ Ledger::Ledger(const Genesis& genesis, std::unique_ptr<leveldb::DB> db)
 Ledger::~Ledger() = default;
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, const Genesis& genesis) {
-  leveldb::Options options;
-  options.create_if_missing = true;
-  options.paranoid_checks = true;
-  options.write_buffer_size = 32 << 20;
-  leveldb::DB* raw = nullptr;
-  leveldb::Status s = leveldb::DB::Open(options, dir, &raw);
-  if (!s.ok()) {
-    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-      return Unavailable("ledger store " + dir + " is in use by another process (" +
-                         s.ToString() + ")");
-    }
-    return FromLevelDb(s, "open ledger store " + dir);
-  }
-  std::unique_ptr<Ledger> ledger(new Ledger(genesis, std::unique_ptr<leveldb::DB>(raw)));
+  ASSIGN_OR_RETURN(std::unique_ptr<leveldb::DB> db, OpenLevelDb(dir, "ledger store", 32 << 20));
+  std::unique_ptr<Ledger> ledger(new Ledger(genesis, std::move(db)));
   RETURN_IF_ERROR(ledger->Load());
   return ledger;
 }
@@ -82,7 +58,7 @@ Status Ledger::Load() {
   head_ = Head{0, genesis_.hash(), 0, EmptyRoot()};
   // The header hash chain.
   std::vector<std::pair<uint64_t, Hash32>> log_marks;  // (log size, log root) per header
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(Checked()));
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(CheckedRead()));
   const std::string start(1, kHeaderPrefix);
   for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
     const uint64_t expected = head_.height + 1;
@@ -147,7 +123,7 @@ Status Ledger::CheckNewTx(const ParsedTx& tx, const std::vector<Hash32>& earlier
     return AlreadyExists("transaction " + HashHex(tx.id) + " is in an uncommitted block");
   }
   std::string value;
-  leveldb::Status s = db_->Get(Checked(), TxKey(tx.id), &value);
+  leveldb::Status s = db_->Get(CheckedRead(), TxKey(tx.id), &value);
   if (s.ok()) return AlreadyExists("transaction " + HashHex(tx.id) + " is already in the ledger");
   if (!s.IsNotFound()) return FromLevelDb(s, "read tx index");
   return Status::Ok();
@@ -311,7 +287,7 @@ Result<Finality> Ledger::ProveFinality(uint64_t height) const {
 
 Result<std::string> Ledger::ReadHeaderBytes(uint64_t height) const {
   std::string value;
-  leveldb::Status s = db_->Get(Checked(), HeaderKey(height), &value);
+  leveldb::Status s = db_->Get(CheckedRead(), HeaderKey(height), &value);
   if (s.IsNotFound()) return NotFound("no block at height " + std::to_string(height));
   RETURN_IF_ERROR(FromLevelDb(s, "read header " + std::to_string(height)));
   return value;
@@ -319,7 +295,7 @@ Result<std::string> Ledger::ReadHeaderBytes(uint64_t height) const {
 
 Result<ParsedBlock> Ledger::ReadBlock(uint64_t height) const {
   std::string value;
-  leveldb::Status s = db_->Get(Checked(), BlockKey(height), &value);
+  leveldb::Status s = db_->Get(CheckedRead(), BlockKey(height), &value);
   if (s.IsNotFound()) return NotFound("no block at height " + std::to_string(height));
   RETURN_IF_ERROR(FromLevelDb(s, "read block " + std::to_string(height)));
   auto block = ParseBlock(std::move(value));
@@ -334,7 +310,7 @@ Result<ParsedBlock> Ledger::ReadBlock(uint64_t height) const {
 
 Result<v1::CommitCertificate> Ledger::ReadCertificate(uint64_t height) const {
   std::string value;
-  leveldb::Status s = db_->Get(Checked(), CertificateKey(height), &value);
+  leveldb::Status s = db_->Get(CheckedRead(), CertificateKey(height), &value);
   if (s.IsNotFound()) return NotFound("no certificate at height " + std::to_string(height));
   RETURN_IF_ERROR(FromLevelDb(s, "read certificate"));
   v1::CommitCertificate cert;
@@ -346,7 +322,7 @@ Result<v1::CommitCertificate> Ledger::ReadCertificate(uint64_t height) const {
 
 Result<TxLocation> Ledger::FindTx(const Hash32& tx_id) const {
   std::string value;
-  leveldb::Status s = db_->Get(Checked(), TxKey(tx_id), &value);
+  leveldb::Status s = db_->Get(CheckedRead(), TxKey(tx_id), &value);
   if (s.IsNotFound()) return NotFound("transaction " + HashHex(tx_id) + " is not in the ledger");
   RETURN_IF_ERROR(FromLevelDb(s, "read tx index"));
   if (value.size() != 12) return Corruption("tx index entry is not 12 bytes");
@@ -356,7 +332,7 @@ Result<TxLocation> Ledger::FindTx(const Hash32& tx_id) const {
 Result<std::vector<CheckpointLocation>> Ledger::FindEvent(const std::string& event_id) const {
   std::vector<CheckpointLocation> out;
   const std::string prefix = EventPrefixKey(event_id);
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(Checked()));
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(CheckedRead()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     std::string_view rest(it->key().data() + prefix.size(), it->key().size() - prefix.size());
     if (rest.size() != 16) return Corruption("event index entry has a bad key");

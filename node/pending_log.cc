@@ -3,7 +3,7 @@
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
 
-#include "leveldb_store.h"
+#include "tracery/core/leveldb.h"
 
 namespace tracery::node {
 namespace {

@@ -7,6 +7,7 @@ PACKAGES=(
   libcrypto++-dev libleveldb-dev libsnappy-dev libboost-dev
   protobuf-compiler libprotobuf-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev jq
+  libxml2-dev libsqlite3-dev clang-14 libclang-rt-14-dev graphviz
 )
 
 missing=()
