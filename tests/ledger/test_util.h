@@ -43,15 +43,15 @@ inline v1::Checkpoint MakeCheckpoint(const std::string& event_id) {
   return cp;
 }
 
-// A transaction of `org` signed by `key` for `genesis`, carrying the given event ids.
-inline ParsedTx MakeTx(const Genesis& genesis, const std::string& org, const PrivateKey& key,
-                       const std::vector<std::string>& event_ids, uint64_t nonce = 1) {
+// A transaction of `org` signed by `key` for `genesis`, carrying the given checkpoints.
+inline ParsedTx MakeTxOf(const Genesis& genesis, const std::string& org, const PrivateKey& key,
+                         const std::vector<v1::Checkpoint>& checkpoints, uint64_t nonce = 1) {
   v1::Tx tx;
   tx.set_schema_version(1);
   std::vector<Hash32> leaves;
-  for (const std::string& id : event_ids) {
+  for (const v1::Checkpoint& cp : checkpoints) {
     std::string* bytes = tx.add_checkpoints();
-    *bytes = MakeCheckpoint(id).SerializeAsString();
+    *bytes = cp.SerializeAsString();
     leaves.push_back(ledger::LeafHash(*bytes));
   }
   v1::TxHeader h;
@@ -60,11 +60,19 @@ inline ParsedTx MakeTx(const Genesis& genesis, const std::string& org, const Pri
   h.set_key_id(key.public_key().KeyId());
   h.set_nonce(nonce);
   h.set_time_ms(1700000000000);
-  h.set_checkpoint_count(static_cast<uint32_t>(event_ids.size()));
+  h.set_checkpoint_count(static_cast<uint32_t>(checkpoints.size()));
   h.set_checkpoints_root(HashBytes(CheckpointsRoot(leaves)));
   tx.set_header(h.SerializeAsString());
   tx.set_signature(key.Sign(Purpose::kTx, genesis.hash(), tx.header()));
   return ParseTx(tx.SerializeAsString()).value();
+}
+
+// A transaction of `org` signed by `key` for `genesis`, carrying MakeCheckpoint of each id.
+inline ParsedTx MakeTx(const Genesis& genesis, const std::string& org, const PrivateKey& key,
+                       const std::vector<std::string>& event_ids, uint64_t nonce = 1) {
+  std::vector<v1::Checkpoint> checkpoints;
+  for (const std::string& id : event_ids) checkpoints.push_back(MakeCheckpoint(id));
+  return MakeTxOf(genesis, org, key, checkpoints, nonce);
 }
 
 }  // namespace tracery::ledger::testing
