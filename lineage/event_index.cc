@@ -451,8 +451,10 @@ Status EventIndex::Apply(const ledger::ParsedBlock& block) {
   std::string applied;
   PutBe64(&applied, height);
   batch.Put(kAppliedKey, applied);
+  // Not synced: the index is derived from the ledger. A batch is atomic in LevelDB's log, so
+  // after a power loss the store is at some earlier block boundary and CatchUp goes on from it.
   leveldb::WriteOptions wo;
-  wo.sync = true;
+  wo.sync = false;
   RETURN_IF_ERROR(FromLevelDb(db_->Write(wo, &batch), "write event index"));
   applied_.store(height, std::memory_order_release);
   return Status::Ok();

@@ -13,8 +13,8 @@
 //                                           record_time_ms(8) checkpoint bytes
 //   'p' field(1) value '\0' seq(8)        → ""   (postings)
 //   't' event_time_ms+2^63 (8) seq(8)     → ""   (event-time order)
-// A block's entries and the new applied height are one synced WriteBatch, so a crash leaves
-// the index at a block boundary and CatchUp continues from there.
+// A block's entries and the new applied height are one WriteBatch, so a crash leaves the index
+// at a block boundary and CatchUp continues from there.
 //
 // Thread-safety: one writer calls Apply/CatchUp; any number of readers call Query.
 #pragma once
