@@ -297,10 +297,10 @@ HttpResponse Api::PostCheckpoints(const Principal& who, const HttpRequest& reque
     }
     idem.emplace(request.idempotency_key, Sha256(request.body));
   }
-  auto submitted = node_->Submit(who.org, *checkpoints, idem,
+  auto submitted = node_->Submit(who.org, {*checkpoints}, idem,
                                  wait ? Node::Ack::kCommitted : Node::Ack::kAccepted);
   if (!submitted.ok()) return ProblemFromStatus(submitted.status());
-  json body{{"txId", HashHex(submitted->tx_id)}};
+  json body{{"txId", HashHex(submitted->tx_ids[0])}};
   HttpResponse r;
   if (submitted->replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
   if (!wait) {
@@ -308,7 +308,7 @@ HttpResponse Api::PostCheckpoints(const Principal& who, const HttpRequest& reque
     r.body = body.dump();
     return r;
   }
-  auto loc = node_->WaitCommitted(submitted->tx_id, node_->config().commit_wait_timeout_ms);
+  auto loc = node_->WaitCommitted(submitted->tx_ids[0], node_->config().commit_wait_timeout_ms);
   if (!loc.ok()) return ProblemFromStatus(loc.status());
   body["height"] = loc->height;
   body["position"] = loc->position;

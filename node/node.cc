@@ -65,6 +65,10 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
   if (ec) return IoError("cannot create data folder " + config.data_dir + ": " + ec.message());
   ASSIGN_OR_RETURN(node->ledger_, ledger::Ledger::Open(config.data_dir + "/ledger", node->genesis_));
   ASSIGN_OR_RETURN(node->pending_log_, PendingLog::Open(config.data_dir + "/pending"));
+  ASSIGN_OR_RETURN(node->blobs_,
+                   offchain_store::LevelDbBlobStore::Open(config.data_dir + "/offchain"));
+  ASSIGN_OR_RETURN(node->event_index_, lineage::EventIndex::Open(config.data_dir + "/index-events"));
+  ASSIGN_OR_RETURN(node->capture_, Capture::Open(node.get(), config.data_dir + "/capture"));
   RETURN_IF_ERROR(node->Recover());
   if (self->validator && node->raft_mode_) {
     RETURN_IF_ERROR(node->OpenRaft());
@@ -98,6 +102,7 @@ void Node::Start() {
   std::lock_guard lock(queue_mu_);
   if (started_) return;
   started_ = true;
+  indexer_ = std::thread([this] { RunIndexer(); });
   if (raft_ != nullptr) {
     owner_ = std::thread([this] { RunRaft(); });
   } else if (is_validator()) {
@@ -118,6 +123,30 @@ void Node::Stop() {
   if (owner_.joinable()) owner_.join();
   if (sync_.joinable()) sync_.join();
   WakeAllWaiters();
+  if (indexer_.joinable()) indexer_.join();
+}
+
+void Node::RunIndexer() {
+  while (!Stopping()) {
+    const uint64_t next = event_index_->applied_height() + 1;
+    if (!WaitHeight(next, 200)) continue;
+    // A failure to index is not a failure of the ledger: report it and try again later.
+    Status st = event_index_->CatchUp(*ledger_);
+    if (!st.ok()) {
+      std::fprintf(stderr, "traceryd: indexing failed (will retry): %s\n", st.ToString().c_str());
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      continue;
+    }
+    std::lock_guard lock(indexed_mu_);
+    indexed_cv_.notify_all();
+  }
+}
+
+bool Node::WaitIndexed(uint64_t height, int64_t timeout_ms) {
+  std::unique_lock lock(indexed_mu_);
+  return indexed_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+    return event_index_->applied_height() >= height || Stopping();
+  }) && event_index_->applied_height() >= height;
 }
 
 void Node::WakeAllWaiters() {
@@ -141,16 +170,46 @@ size_t Node::pending() const {
   return queue_.size() + in_progress_;
 }
 
+Result<ledger::ParsedTx> Node::SignTx(const std::vector<v1::Checkpoint>& checkpoints) const {
+  if (checkpoints.empty() || checkpoints.size() > ledger::kMaxCheckpointsPerTx) {
+    return InvalidArgument("a transaction carries 1 to 1000 checkpoints");
+  }
+  v1::Tx tx;
+  tx.set_schema_version(ledger::kSchemaVersion);
+  std::vector<Hash32> leaves;
+  leaves.reserve(checkpoints.size());
+  for (const v1::Checkpoint& cp : checkpoints) {
+    std::string* bytes = tx.add_checkpoints();
+    *bytes = cp.SerializeAsString();
+    leaves.push_back(ledger::LeafHash(*bytes));
+  }
+  v1::TxHeader header;
+  header.set_schema_version(ledger::kSchemaVersion);
+  header.set_org(org_);
+  header.set_key_id(key_.public_key().KeyId());
+  header.set_nonce(RandomNonce());
+  header.set_time_ms(NowMs());
+  header.set_checkpoint_count(static_cast<uint32_t>(checkpoints.size()));
+  header.set_checkpoints_root(HashBytes(ledger::CheckpointsRoot(leaves)));
+  tx.set_header(header.SerializeAsString());
+  tx.set_signature(key_.Sign(Purpose::kTx, genesis_.hash(), tx.header()));
+  ASSIGN_OR_RETURN(ledger::ParsedTx parsed, ledger::ParseTx(tx.SerializeAsString()));
+  // The proposer admits only valid transactions: verify here, in the request's thread.
+  RETURN_IF_ERROR(ledger::ValidateTx(parsed, genesis_));
+  return parsed;
+}
+
 Result<SubmitResult> Node::Submit(const std::string& org,
-                                  const std::vector<v1::Checkpoint>& checkpoints,
+                                  const std::vector<std::vector<v1::Checkpoint>>& batches,
                                   const std::optional<std::pair<std::string, Hash32>>& idem,
                                   Ack ack) {
   if (org != org_) {
     return PermissionDenied("this node signs for organisation '" + org_ + "' only; submit '" +
                             org + "' checkpoints through that organisation's node");
   }
-  if (checkpoints.empty() || checkpoints.size() > ledger::kMaxCheckpointsPerTx) {
-    return InvalidArgument("a transaction carries 1 to 1000 checkpoints");
+  if (batches.empty()) return InvalidArgument("nothing to submit");
+  if (idem && batches.size() != 1) {
+    return InvalidArgument("an idempotency key covers one transaction");
   }
   // Idempotency: one request per key at a time; the record is written with the transaction.
   std::string scope;
@@ -179,52 +238,40 @@ Result<SubmitResult> Node::Submit(const std::string& org,
         return FailedPrecondition("Idempotency-Key '" + idem->first +
                                   "' was used before with a different request body");
       }
-      return SubmitResult{seen->tx_id, true};
+      return SubmitResult{{seen->tx_id}, true};
     }
   }
-  // Build and sign the transaction.
-  v1::Tx tx;
-  tx.set_schema_version(ledger::kSchemaVersion);
-  std::vector<Hash32> leaves;
-  leaves.reserve(checkpoints.size());
-  for (const v1::Checkpoint& cp : checkpoints) {
-    std::string* bytes = tx.add_checkpoints();
-    *bytes = cp.SerializeAsString();
-    leaves.push_back(ledger::LeafHash(*bytes));
+  std::vector<ledger::ParsedTx> txs;
+  txs.reserve(batches.size());
+  for (const std::vector<v1::Checkpoint>& batch : batches) {
+    ASSIGN_OR_RETURN(ledger::ParsedTx tx, SignTx(batch));
+    txs.push_back(std::move(tx));
   }
-  v1::TxHeader header;
-  header.set_schema_version(ledger::kSchemaVersion);
-  header.set_org(org_);
-  header.set_key_id(key_.public_key().KeyId());
-  header.set_nonce(RandomNonce());
-  header.set_time_ms(NowMs());
-  header.set_checkpoint_count(static_cast<uint32_t>(checkpoints.size()));
-  header.set_checkpoints_root(HashBytes(ledger::CheckpointsRoot(leaves)));
-  tx.set_header(header.SerializeAsString());
-  tx.set_signature(key_.Sign(Purpose::kTx, genesis_.hash(), tx.header()));
-  ASSIGN_OR_RETURN(ledger::ParsedTx parsed, ledger::ParseTx(tx.SerializeAsString()));
-  // The proposer admits only valid transactions: verify here, in the request's thread.
-  RETURN_IF_ERROR(ledger::ValidateTx(parsed, genesis_));
   {
     std::lock_guard lock(queue_mu_);
     if (stopping_) return Unavailable("the node is shutting down");
-    if (queue_.size() + in_progress_ >= config_.max_pending_txs) {
+    if (queue_.size() + in_progress_ + txs.size() > config_.max_pending_txs) {
       return ResourceExhausted("the node has " + std::to_string(config_.max_pending_txs) +
-                               " transactions pending; retry later");
+                               " transactions pending at most; retry later");
     }
   }
   std::optional<std::pair<std::string, IdempotencyRecord>> record;
-  if (idem) record.emplace(scope, IdempotencyRecord{idem->second, parsed.id});
+  if (idem) record.emplace(scope, IdempotencyRecord{idem->second, txs[0].id});
   const bool sync = ack == Ack::kAccepted || record.has_value();
-  RETURN_IF_ERROR(pending_log_->Add(parsed.id, parsed.bytes, record, sync));
-  const Hash32 id = parsed.id;
-  if (raft_mode_) {
-    std::lock_guard lock(queue_mu_);
-    outstanding_[id] = Outstanding{parsed, NowMs() + kResendMs};
+  std::vector<std::pair<Hash32, std::string_view>> entries;
+  for (const ledger::ParsedTx& tx : txs) entries.emplace_back(tx.id, tx.bytes);
+  RETURN_IF_ERROR(pending_log_->Add(entries, record, sync));
+  SubmitResult result;
+  for (ledger::ParsedTx& tx : txs) {
+    result.tx_ids.push_back(tx.id);
+    if (raft_mode_) {
+      std::lock_guard lock(queue_mu_);
+      outstanding_[tx.id] = Outstanding{tx, NowMs() + kResendMs};
+    }
+    RETURN_IF_ERROR(Enqueue(std::move(tx)));
+    metrics_.txs_accepted.fetch_add(1, std::memory_order_relaxed);
   }
-  RETURN_IF_ERROR(Enqueue(std::move(parsed)));
-  metrics_.txs_accepted.fetch_add(1, std::memory_order_relaxed);
-  return SubmitResult{id, false};
+  return result;
 }
 
 Status Node::Enqueue(ledger::ParsedTx tx) {
@@ -434,7 +481,7 @@ Result<std::vector<Hash32>> Node::AcceptForwarded(const std::string& org,
   }
   for (ledger::ParsedTx& tx : parsed) {
     if (ledger_->FindTx(tx.id).ok()) continue;  // a retry of a committed transaction
-    RETURN_IF_ERROR(pending_log_->Add(tx.id, tx.bytes, std::nullopt));
+    RETURN_IF_ERROR(pending_log_->Add({{tx.id, tx.bytes}}, std::nullopt));
     RETURN_IF_ERROR(Enqueue(std::move(tx)));
     metrics_.txs_accepted.fetch_add(1, std::memory_order_relaxed);
   }

@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "capture.h"
 #include "config.h"
 #include "metrics.h"
 #include "peer_transport.h"
@@ -32,12 +33,14 @@
 #include "tracery/consensus/engine.h"
 #include "tracery/consensus/raft.h"
 #include "tracery/ledger/ledger.h"
+#include "tracery/lineage/event_index.h"
+#include "tracery/offchain_store/blob_store.h"
 
 namespace tracery::node {
 
 struct SubmitResult {
-  Hash32 tx_id{};
-  bool replayed = false;  // the Idempotency-Key was seen before with the same body
+  std::vector<Hash32> tx_ids;  // one per transaction, in order
+  bool replayed = false;       // the Idempotency-Key was seen before with the same body
 };
 
 class Node final : public consensus::ProposalOps {
@@ -52,15 +55,17 @@ class Node final : public consensus::ProposalOps {
   // Stops taking transactions, finishes the block in progress and joins the owner thread.
   void Stop();
 
-  // Signs the checkpoints as one transaction of `org` with the node key, verifies it, writes
-  // it to the pending log and queues it for the next block.
-  // `idempotency`: (key, SHA-256 of the request body), scoped by org.
+  // Signs each batch of checkpoints as one transaction of `org` with the node key, verifies
+  // them, writes them to the pending log in one batch and queues them for the next blocks:
+  // all or none.
+  // `idempotency`: (key, SHA-256 of the request body), scoped by org; only with one batch.
   // `ack`: kAccepted — the caller acknowledges the transaction as soon as Submit returns, so
   // the pending-log write is synced first; kCommitted — the caller answers only once the
   // transaction is committed (durable in the ledger), so the write is synced only when it
   // carries an idempotency record, which must survive a crash.
   enum class Ack { kAccepted, kCommitted };
-  Result<SubmitResult> Submit(const std::string& org, const std::vector<v1::Checkpoint>& checkpoints,
+  Result<SubmitResult> Submit(const std::string& org,
+                              const std::vector<std::vector<v1::Checkpoint>>& batches,
                               const std::optional<std::pair<std::string, Hash32>>& idempotency,
                               Ack ack = Ack::kAccepted);
   // Validator only: takes transactions that another node of `org` signed and forwarded.
@@ -77,6 +82,13 @@ class Node final : public consensus::ProposalOps {
   std::optional<PeerStats> peer_stats() const;
 
   const ledger::Ledger& ledger() const { return *ledger_; }
+  offchain_store::BlobStore& blobs() { return *blobs_; }
+  const lineage::EventIndex& event_index() const { return *event_index_; }
+  Capture& capture() { return *capture_; }
+  // Waits until the derived indexes have applied `height` (or the timeout passes); returns
+  // whether they have. Queries wait for the ledger head they start at, so that a client
+  // reads its own committed writes.
+  bool WaitIndexed(uint64_t height, int64_t timeout_ms);
   const ledger::Genesis& genesis() const { return genesis_; }
   const NodeConfig& config() const { return config_; }
   const std::string& org() const { return org_; }
@@ -94,6 +106,8 @@ class Node final : public consensus::ProposalOps {
  private:
   Node(NodeConfig config, ledger::Genesis genesis, PrivateKey key);
   Status Recover();
+  // Builds, signs and validates one transaction of this node's organisation.
+  Result<ledger::ParsedTx> SignTx(const std::vector<v1::Checkpoint>& checkpoints) const;
   Status Enqueue(ledger::ParsedTx tx);
   void Run();
   std::string ValidatorToken() const;
@@ -187,6 +201,16 @@ class Node final : public consensus::ProposalOps {
   std::optional<consensus::RaftStatus> raft_status_;  // guarded by status_mu_
   std::optional<consensus::CatchUp> catch_up_;  // owner thread only
   int64_t catch_up_requested_ms_ = 0;          // owner thread only
+
+  // Derived state and off-chain payloads. The indexer thread applies committed blocks to the
+  // indexes after the ledger has them (catching up on start).
+  std::unique_ptr<offchain_store::LevelDbBlobStore> blobs_;
+  std::unique_ptr<lineage::EventIndex> event_index_;
+  std::unique_ptr<Capture> capture_;
+  void RunIndexer();
+  std::mutex indexed_mu_;
+  std::condition_variable indexed_cv_;
+  std::thread indexer_;
 
   std::thread owner_;
   std::thread sync_;  // followers only

@@ -25,11 +25,13 @@ std::string PendingLog::IdempotencyScope(const std::string& org, const std::stri
   return std::string(1, kIdempotencyPrefix) + HashBytes(Sha256(org + '\0' + key));
 }
 
-Status PendingLog::Add(const Hash32& tx_id, const std::string& tx_bytes,
+Status PendingLog::Add(const std::vector<std::pair<Hash32, std::string_view>>& txs,
                        const std::optional<std::pair<std::string, IdempotencyRecord>>& idem,
                        bool sync) {
   leveldb::WriteBatch batch;
-  batch.Put(std::string(1, kTxPrefix) + HashBytes(tx_id), tx_bytes);
+  for (const auto& [id, bytes] : txs) {
+    batch.Put(std::string(1, kTxPrefix) + HashBytes(id), leveldb::Slice(bytes.data(), bytes.size()));
+  }
   if (idem) {
     batch.Put(idem->first, HashBytes(idem->second.body_hash) + HashBytes(idem->second.tx_id));
   }

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tracery/core/crypto.h"
@@ -29,9 +30,10 @@ class PendingLog {
   static Result<std::unique_ptr<PendingLog>> Open(const std::string& dir);
   ~PendingLog();
 
-  // Writes the transaction (and, when given, its idempotency record); with `sync`, to disk
-  // before it returns. Concurrent callers share fsyncs (LevelDB groups their writes).
-  Status Add(const Hash32& tx_id, const std::string& tx_bytes,
+  // Writes the transactions (and, when given, the idempotency record) in one batch: all or
+  // none; with `sync`, to disk before it returns. Concurrent callers share fsyncs (LevelDB
+  // groups their writes).
+  Status Add(const std::vector<std::pair<Hash32, std::string_view>>& txs,
              const std::optional<std::pair<std::string, IdempotencyRecord>>& idempotency,
              bool sync = true);
   // Forgets transactions that are now in the ledger (or were refused). Not synced: a
