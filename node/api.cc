@@ -15,13 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-HttpResponse Json(int status, const json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = body.dump();
-  return r;
-}
-
 std::vector<std::string> SplitPath(const std::string& path) {
   std::vector<std::string> parts;
   size_t start = 1;
@@ -86,6 +79,16 @@ json CertificateToJson(const v1::CommitCertificate& c) {
               {"signatures", sigs}};
 }
 
+
+}  // namespace
+
+HttpResponse JsonResponse(int status, const json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump();
+  return r;
+}
+
 // A proof bundle with a readable copy of each checkpoint beside the bytes that are verified.
 json ProofResponse(const ledger::ProofBundle& proof, const ledger::Genesis& genesis) {
   json j = ledger::ProofToJson(proof);
@@ -98,8 +101,6 @@ json ProofResponse(const ledger::ProofBundle& proof, const ledger::Genesis& gene
   j["genesisHash"] = HashHex(genesis.hash());
   return j;
 }
-
-}  // namespace
 
 HttpResponse Problem(int status, const std::string& slug, const std::string& title,
                      const std::string& detail) {
@@ -196,7 +197,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
 
   if (is({"healthz"})) {
     if (method != "GET") return finish(Problem(405, "method-not-allowed", "Method not allowed", "use GET"));
-    return finish(Json(200, {{"status", "ok"}}));
+    return finish(JsonResponse(200, {{"status", "ok"}}));
   }
   auto who = Authenticate(request);
   if (!who.ok()) return finish(ProblemFromStatus(who.status()));
@@ -226,7 +227,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
                               "majority of validators is unreachable)"));
       }
     }
-    return finish(Json(200, body));
+    return finish(JsonResponse(200, body));
   }
   if (is({"metrics"})) {
     if (auto r = only("GET")) return finish(*r);
@@ -264,6 +265,53 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   if (is({"v1", "proofs", "consistency"})) {
     if (auto r = only("GET")) return finish(*r);
     return finish(GetConsistency(*query));
+  }
+  if (is({"v1", "capture"})) {
+    if (auto r = only("POST")) return finish(*r);
+    return finish(PostCapture(*who, request));
+  }
+  if (is({"v1", "capture", "*"})) {
+    if (auto r = only("GET")) return finish(*r);
+    return finish(GetCapture(seg[2]));
+  }
+  if (is({"v1", "events"})) {
+    if (method == "POST") return finish(PostEvent(*who, request));
+    if (auto r = only("GET")) return finish(*r);
+    return finish(GetEvents(*query));
+  }
+  if (is({"v1", "events", "*"})) {
+    if (auto r = only("GET")) return finish(*r);
+    return finish(GetEvent(seg[2]));
+  }
+  if (is({"v1", "queries"})) {
+    if (method == "GET") {
+      auto names = node_->named_queries().Names();
+      if (!names.ok()) return finish(ProblemFromStatus(names.status()));
+      return finish(JsonResponse(200, {{"queries", *names}}));
+    }
+    if (auto r = only("POST")) return finish(*r);
+    return finish(PostQuery(request));
+  }
+  if (is({"v1", "queries", "*"})) {
+    if (method == "DELETE") {
+      Status st = node_->named_queries().Delete(seg[2]);
+      if (!st.ok()) return finish(ProblemFromStatus(st));
+      HttpResponse r;
+      r.status = 204;
+      return finish(r);
+    }
+    if (auto r = only("GET")) return finish(*r);
+    auto params = node_->named_queries().Get(seg[2]);
+    if (!params.ok()) return finish(ProblemFromStatus(params.status()));
+    return finish(JsonResponse(200, {{"name", seg[2]}, {"query", *params}}));
+  }
+  if (is({"v1", "queries", "*", "events"})) {
+    if (auto r = only("GET")) return finish(*r);
+    return finish(GetQueryEvents(seg[2], *query));
+  }
+  if (is({"v1", "verify"})) {
+    if (auto r = only("POST")) return finish(*r);
+    return finish(PostVerify(request));
   }
   return finish(Problem(404, "not-found", "Not found", "no resource at " + path));
 }
@@ -349,12 +397,12 @@ HttpResponse Api::PostTxs(const Principal& who, const HttpRequest& request) {
   if (!ids.ok()) return ProblemFromStatus(ids.status());
   json out = json::array();
   for (const Hash32& id : *ids) out.push_back(HashHex(id));
-  return Json(202, {{"txIds", out}});
+  return JsonResponse(202, {{"txIds", out}});
 }
 
 HttpResponse Api::GetHead() {
   const ledger::Head h = node_->ledger().head();
-  return Json(200, {{"height", h.height},
+  return JsonResponse(200, {{"height", h.height},
                     {"hash", HashHex(h.hash)},
                     {"logSize", h.log_size},
                     {"logRoot", HashHex(h.log_root)},
@@ -380,7 +428,7 @@ HttpResponse Api::GetBlock(const std::string& height_text,
   if (auto it = query.find("format"); it != query.end() && it->second == "raw") {
     j["block"] = Base64Encode(block->bytes);
     j["certificateBytes"] = Base64Encode(cert->SerializeAsString());
-    return Json(200, j);
+    return JsonResponse(200, j);
   }
   json txs = json::array();
   for (const ledger::ParsedTx& tx : block->txs) {
@@ -396,7 +444,7 @@ HttpResponse Api::GetBlock(const std::string& height_text,
                    {"checkpoints", cps}});
   }
   j["txs"] = txs;
-  return Json(200, j);
+  return JsonResponse(200, j);
 }
 
 HttpResponse Api::GetTxProof(const std::string& tx_id_hex) {
@@ -407,7 +455,7 @@ HttpResponse Api::GetTxProof(const std::string& tx_id_hex) {
   }
   auto proof = ledger::ProveTx(node_->ledger(), *HashFromBytes(*bytes));
   if (!proof.ok()) return ProblemFromStatus(proof.status());
-  return Json(200, ProofResponse(*proof, node_->genesis()));
+  return JsonResponse(200, ProofResponse(*proof, node_->genesis()));
 }
 
 HttpResponse Api::GetEventProof(const std::string& event_id) {
@@ -419,7 +467,7 @@ HttpResponse Api::GetEventProof(const std::string& event_id) {
     if (!proof.ok()) return ProblemFromStatus(proof.status());
     proofs.push_back(ProofResponse(*proof, node_->genesis()));
   }
-  return Json(200, {{"eventID", event_id}, {"proofs", proofs}});
+  return JsonResponse(200, {{"eventID", event_id}, {"proofs", proofs}});
 }
 
 HttpResponse Api::GetConsistency(const std::map<std::string, std::string>& query) {
@@ -435,7 +483,7 @@ HttpResponse Api::GetConsistency(const std::map<std::string, std::string>& query
   if (!to.ok()) return ProblemFromStatus(to.status());
   auto c = ledger::ProveConsistency(node_->ledger(), *from, *to);
   if (!c.ok()) return ProblemFromStatus(c.status());
-  return Json(200, ledger::ConsistencyToJson(*c));
+  return JsonResponse(200, ledger::ConsistencyToJson(*c));
 }
 
 }  // namespace tracery::node

@@ -7,8 +7,12 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "config.h"
+#include "event_query.h"
 #include "node.h"
+#include "tracery/ledger/proof.h"
 
 namespace tracery::node {
 
@@ -17,6 +21,8 @@ struct HttpRequest {
   std::string target;  // path and query, as sent
   std::string authorization;
   std::string idempotency_key;
+  std::string content_type;
+  std::string capture_error_behaviour;  // GS1-Capture-Error-Behaviour
   std::string body;
 };
 
@@ -26,6 +32,10 @@ struct HttpResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
 };
+
+HttpResponse JsonResponse(int status, const nlohmann::json& body);
+// A proof bundle with a readable copy of each checkpoint beside the bytes that are verified.
+nlohmann::json ProofResponse(const ledger::ProofBundle& proof, const ledger::Genesis& genesis);
 
 // An RFC 9457 problem+json response.
 HttpResponse Problem(int status, const std::string& slug, const std::string& title,
@@ -54,6 +64,20 @@ class Api {
   HttpResponse GetTxProof(const std::string& tx_id_hex);
   HttpResponse GetEventProof(const std::string& event_id);
   HttpResponse GetConsistency(const std::map<std::string, std::string>& query);
+
+  // EPCIS capture, queries and verification (epcis_api.cc).
+  HttpResponse PostCapture(const Principal& who, const HttpRequest& request);
+  HttpResponse GetCapture(const std::string& id);
+  HttpResponse PostEvent(const Principal& who, const HttpRequest& request);
+  HttpResponse GetEvents(const std::map<std::string, std::string>& query);
+  HttpResponse GetEvent(const std::string& event_id);
+  HttpResponse PostQuery(const HttpRequest& request);
+  HttpResponse GetQueryEvents(const std::string& name,
+                              const std::map<std::string, std::string>& query);
+  HttpResponse PostVerify(const HttpRequest& request);
+  // One page of events as an EPCISQueryDocument, with a Link header to the next page.
+  HttpResponse EventsPage(const ParsedEventQuery& query, const std::string& query_name,
+                          const std::string& next_base);
 
   Node* const node_;
   std::map<std::string, TokenEntry> tokens_by_hash_;

@@ -26,7 +26,7 @@ std::string NewJobId() {
 }
 
 json ProblemJson(const epcis::Problem& p) {
-  return {{"type", "https://tracery.dev/problems/epcis-validation"},
+  return {{"type", "/problems/epcis-validation"},
           {"title", "The event is not valid"},
           {"detail", p.ToString()},
           {"field", p.field},

@@ -128,6 +128,8 @@ void HttpServer::Impl::Serve(uint64_t id, std::shared_ptr<tcp::socket> socket) {
     request.target = std::string(req.target());
     request.authorization = std::string(req[http::field::authorization]);
     request.idempotency_key = std::string(req["Idempotency-Key"]);
+    request.content_type = std::string(req[http::field::content_type]);
+    request.capture_error_behaviour = std::string(req["GS1-Capture-Error-Behaviour"]);
     request.body = std::move(req.body());
     HttpResponse response = api->Handle(request);
     const bool keep_alive = req.keep_alive() && !stopping.load();

@@ -69,6 +69,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
                    offchain_store::LevelDbBlobStore::Open(config.data_dir + "/offchain"));
   ASSIGN_OR_RETURN(node->event_index_, lineage::EventIndex::Open(config.data_dir + "/index-events"));
   ASSIGN_OR_RETURN(node->capture_, Capture::Open(node.get(), config.data_dir + "/capture"));
+  ASSIGN_OR_RETURN(node->named_queries_, NamedQueries::Open(config.data_dir + "/queries"));
   RETURN_IF_ERROR(node->Recover());
   if (self->validator && node->raft_mode_) {
     RETURN_IF_ERROR(node->OpenRaft());

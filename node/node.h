@@ -27,6 +27,7 @@
 #include "capture.h"
 #include "config.h"
 #include "metrics.h"
+#include "named_queries.h"
 #include "peer_transport.h"
 #include "pending_log.h"
 #include "raft_storage.h"
@@ -85,6 +86,7 @@ class Node final : public consensus::ProposalOps {
   offchain_store::BlobStore& blobs() { return *blobs_; }
   const lineage::EventIndex& event_index() const { return *event_index_; }
   Capture& capture() { return *capture_; }
+  NamedQueries& named_queries() { return *named_queries_; }
   // Waits until the derived indexes have applied `height` (or the timeout passes); returns
   // whether they have. Queries wait for the ledger head they start at, so that a client
   // reads its own committed writes.
@@ -207,6 +209,7 @@ class Node final : public consensus::ProposalOps {
   std::unique_ptr<offchain_store::LevelDbBlobStore> blobs_;
   std::unique_ptr<lineage::EventIndex> event_index_;
   std::unique_ptr<Capture> capture_;
+  std::unique_ptr<NamedQueries> named_queries_;
   void RunIndexer();
   std::mutex indexed_mu_;
   std::condition_variable indexed_cv_;

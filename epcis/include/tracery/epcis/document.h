@@ -66,6 +66,11 @@ Binding DetectBinding(std::string_view text, std::string_view content_type);
 // problem found is returned and the document is refused. Never throws.
 // On failure `*problem` (when not null) is set.
 Result<Document> ParseDocument(std::string_view text, Binding binding, Problem* problem);
+// The same without validating the events (the document's own structure and limits are still
+// checked): for GS1-Capture-Error-Behaviour: proceed, where the caller runs ValidateEvent on
+// each event and captures those that pass.
+Result<Document> ParseDocumentUnvalidated(std::string_view text, Binding binding,
+                                          Problem* problem);
 // The same for a single event (POST /v1/events): a JSON object whose "type" is an event type,
 // or one XML event element.
 Result<Event> ParseEvent(std::string_view text, Binding binding, Problem* problem);
