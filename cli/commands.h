@@ -13,6 +13,8 @@ int DevnetCommand(const Argv& argv);
 int CheckpointCommand(const Argv& argv);
 int ProofCommand(const Argv& argv);
 int LedgerCommand(const Argv& argv);
+int EventsCommand(const Argv& argv);
+int VerifyCommand(const Argv& argv);
 
 // The folder of the running executable (to find traceryd beside tracery).
 std::string ExecutableDir();

@@ -28,7 +28,9 @@ constexpr const char* kUsage =
     "  devnet            up | down | status of the nodes of a consortium folder\n"
     "  checkpoint submit submit checkpoints to a node\n"
     "  proof             get | consistency | verify (offline, against the genesis)\n"
-    "  ledger audit      re-verify a stopped node's ledger\n\n"
+    "  ledger audit      re-verify a stopped node's ledger\n"
+    "  events import     capture EPCIS documents (JSON-LD, XML) through a node\n"
+    "  verify            is an EPCIS document anchored? (proofs checked offline)\n\n"
     "Exit codes: 0 success, 1 a negative answer (invalid proof, failed audit), 2 usage or\n"
     "I/O errors.\n";
 
@@ -51,6 +53,8 @@ int main(int argc, char** argv) {
   if (command == "checkpoint") return CheckpointCommand(rest);
   if (command == "proof") return ProofCommand(rest);
   if (command == "ledger") return LedgerCommand(rest);
+  if (command == "events") return EventsCommand(rest);
+  if (command == "verify") return VerifyCommand(rest);
   std::fprintf(stderr, "tracery: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }
