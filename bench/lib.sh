@@ -54,3 +54,27 @@ need_tools() {
     }
   done
 }
+
+# start_solo_node ORG: a one-org solo consortium in $WORK on a free base port, started with
+# `tracery devnet up`; sets DIR, NODE_URL and NODE_UP=1. A node that fails to start has its log
+# printed, and the start is tried again on other ports (up to 3 times). REQUIRES: BIN, WORK.
+start_solo_node() {
+  local org=$1 attempt base_port
+  for attempt in 1 2 3; do
+    base_port="$(free_base_port 100)" || return 1
+    DIR="$WORK/consortium-$attempt"
+    log "consortium in $DIR, API on 127.0.0.1:$base_port"
+    "$BIN/tracery" genesis init --orgs "$org" --consensus solo --out "$DIR" \
+      --base-port "$base_port" --format json > /dev/null
+    NODE_UP=1
+    if "$BIN/tracery" devnet up --dir "$DIR" >&2; then
+      NODE_URL="http://127.0.0.1:$base_port"
+      return 0
+    fi
+    log "attempt $attempt: the node did not start; its log:"
+    cat "$DIR/$org/traceryd.log" >&2 || true
+    "$BIN/tracery" devnet down --dir "$DIR" > /dev/null 2>&1 || true
+    NODE_UP=0
+  done
+  return 1
+}

@@ -47,29 +47,7 @@ log "tracery_bench_micro --seconds $MICRO_SECONDS"
 MICRO="$("$BIN/tracery_bench_micro" --seconds "$MICRO_SECONDS")"
 
 # --- a one-org solo consortium on loopback -----------------------------------------------------
-# Starts the consortium on a free base port; a node that fails to start has its log printed,
-# and the start is tried again on other ports (up to 3 times).
-start_consortium() {
-  local attempt base_port
-  for attempt in 1 2 3; do
-    base_port="$(free_base_port 100)" || return 1
-    DIR="$WORK/consortium-$attempt"
-    log "consortium in $DIR, API on 127.0.0.1:$base_port"
-    "$BIN/tracery" genesis init --orgs bench --consensus solo --out "$DIR" \
-      --base-port "$base_port" --format json > /dev/null
-    NODE_UP=1
-    if "$BIN/tracery" devnet up --dir "$DIR" >&2; then
-      NODE_URL="http://127.0.0.1:$base_port"
-      return 0
-    fi
-    log "attempt $attempt: the node did not start; its log:"
-    cat "$DIR/bench/traceryd.log" >&2 || true
-    "$BIN/tracery" devnet down --dir "$DIR" > /dev/null 2>&1 || true
-    NODE_UP=0
-  done
-  return 1
-}
-start_consortium || { echo "bench/run.sh: the node did not start (3 attempts)" >&2; exit 1; }
+start_solo_node bench || { echo "bench/run.sh: the node did not start (3 attempts)" >&2; exit 1; }
 NODE_PID="$(tr -d '[:space:]' < "$DIR/bench/traceryd.pid")"
 
 # load CLIENTS CHECKPOINTS_PER_TX: RUNS runs; prints {median run..., runs_checkpoints_per_s: [...]}
