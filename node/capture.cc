@@ -123,6 +123,10 @@ Result<std::optional<uint64_t>> Capture::AnchoredHeight(const v1::Checkpoint& ch
 Result<CaptureJob> Capture::Run(const std::string& org, const std::vector<epcis::Event>& events,
                                 const std::vector<std::optional<epcis::Problem>>& problems,
                                 CaptureErrorBehaviour behaviour) {
+  if (org != node_->org()) {
+    return PermissionDenied("this node captures for organisation '" + node_->org() +
+                            "' only; capture '" + org + "' events through that organisation's node");
+  }
   CaptureJob job;
   job.id = NewJobId();
   job.org = org;

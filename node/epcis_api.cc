@@ -174,7 +174,7 @@ HttpResponse Api::GetEvents(const std::map<std::string, std::string>& query) {
   if (!q.ok()) return Problem(400, "query-parameter", "Invalid query parameter", q.status().message());
   std::map<std::string, std::string> rest = query;
   rest.erase("nextPageToken");
-  return EventsPage(*q, "", "/v1/events?" + EncodeQuery(rest));
+  return EventsPage(*q, "", rest.empty() ? "/v1/events" : "/v1/events?" + EncodeQuery(rest));
 }
 
 HttpResponse Api::GetEvent(const std::string& event_id) {
