@@ -195,6 +195,9 @@ Status CheckCompanyPrefix(std::string_view id, std::string_view prefix) {
 
 Result<std::string> NumericUrnToDigitalLink(std::string_view id, const NumericScheme& s) {
   const std::string_view body = id.substr(s.urn_prefix.size());
+  if (s.tail == Tail::kPattern && body.find('*') + 1 != body.size()) {
+    return Malformed(id, "only class-level patterns, with '*' as the last field, are supported");
+  }
   const size_t n = 2 + s.two_digit_fields + (s.tail == Tail::kNone ? 0 : 1);
   std::vector<std::string_view> f = SplitFields(body, n);
   if (f.empty()) return Malformed(id, "expected " + std::to_string(n) + " fields separated by '.'");
@@ -219,7 +222,7 @@ Result<std::string> NumericUrnToDigitalLink(std::string_view id, const NumericSc
     case Tail::kNone:
       return uri;
     case Tail::kPattern:
-      if (tail != "*") return Malformed(id, "only class-level patterns ending in '.*' are supported");
+      if (tail != "*") return Malformed(id, "the last field of a class-level pattern must be '*'");
       return uri;
     case Tail::kGlnExtension: {
       ASSIGN_OR_RETURN(std::string ext, ReadComponent(id, tail, "the extension", s.max_tail, false));
