@@ -63,7 +63,10 @@ Result<json> ReadText(std::string_view text, Binding binding, bool is_document,
     }
     j = std::move(converted).value();
     Status depth = CheckDepth(j, root);
-    if (!depth.ok()) return Refuse({root, "json.depth", depth.message()}, problem);
+    if (!depth.ok()) {
+      // The message is "<root>: nesting deeper than ..."; the Problem names the root apart.
+      return Refuse({root, "json.depth", depth.message().substr(root.size() + 2)}, problem);
+    }
     return j;
   }
   if (std::optional<JsonTextProblem> p = ParseJsonText(text, &j)) {
