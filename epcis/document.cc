@@ -138,7 +138,10 @@ Binding DetectBinding(std::string_view text, std::string_view content_type) {
   return first != std::string_view::npos && text[first] == '<' ? Binding::kXml : Binding::kJson;
 }
 
-Result<Document> ParseDocument(std::string_view text, Binding binding, Problem* problem) {
+namespace {
+
+Result<Document> ReadDocument(std::string_view text, Binding binding, Problem* problem,
+                              bool validate_events) {
   ASSIGN_OR_RETURN(json j, ReadText(text, binding, true, "document", problem));
   if (!j.is_object()) {
     return Refuse({"document", "document.object", "a document must be a JSON object"}, problem);
@@ -150,15 +153,29 @@ Result<Document> ParseDocument(std::string_view text, Binding binding, Problem* 
   doc.events.reserve(events.size());
   for (size_t i = 0; i < events.size(); ++i) {
     Event event{std::move(events[i]), doc.context};
-    const std::string path = "epcisBody.eventList[" + std::to_string(i) + "]";
-    if (std::optional<Problem> p = ValidateEvent(event, path))
-      return Refuse(std::move(*p), problem);
+    if (validate_events) {
+      const std::string path = "epcisBody.eventList[" + std::to_string(i) + "]";
+      if (std::optional<Problem> p = ValidateEvent(event, path)) {
+        return Refuse(std::move(*p), problem);
+      }
+    }
     doc.events.push_back(std::move(event));
   }
   j.erase("epcisBody");
   j.erase("@context");
   doc.header = std::move(j);
   return doc;
+}
+
+}  // namespace
+
+Result<Document> ParseDocument(std::string_view text, Binding binding, Problem* problem) {
+  return ReadDocument(text, binding, problem, /*validate_events=*/true);
+}
+
+Result<Document> ParseDocumentUnvalidated(std::string_view text, Binding binding,
+                                          Problem* problem) {
+  return ReadDocument(text, binding, problem, /*validate_events=*/false);
 }
 
 Result<Event> ParseEvent(std::string_view text, Binding binding, Problem* problem) {
