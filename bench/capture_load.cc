@@ -183,7 +183,7 @@ int Main(int argc, char** argv) {
   // The event index has the last events when a query finds them (queries wait for the index
   // to reach the ledger head they start at).
   const std::string last_epc = "urn:epc:id:sgtin:4012345.011111." + Serial(run, events - 1);
-  auto q = client->Request("GET", "/v1/events?MATCH_epc=" + PercentEncode(last_epc));
+  auto q = client->Request("GET", "/v1/events?MATCH_anyEPC=" + PercentEncode(last_epc));
   const bool indexed = q.ok() && q->status == 200 &&
                        !json::parse(q->body)["epcisBody"]["queryResults"]["resultsBody"]["eventList"].empty();
   const double total_s = SecondsSince(t0);
