@@ -1,6 +1,9 @@
 #include "tracery/ledger/proof.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <tuple>
 
 #include "tracery/core/encoding.h"
 #include "tracery/ledger/validator.h"
@@ -67,28 +70,48 @@ Result<std::vector<Hash32>> TxLeaves(const ParsedBlock& block) {
   return leaves;
 }
 
+// The block part of bundles: what every checkpoint proof of one block shares.
+struct BlockPart {
+  ParsedBlock block;
+  MerkleTree tx_tree;  // over the transaction ids
+  Finality finality;
+};
+
+Result<BlockPart> ProveBlockPart(const Ledger& ledger, uint64_t height) {
+  BlockPart b;
+  ASSIGN_OR_RETURN(b.block, ledger.ReadBlock(height));
+  ASSIGN_OR_RETURN(std::vector<Hash32> leaves, TxLeaves(b.block));
+  b.tx_tree = MerkleTree(leaves);
+  ASSIGN_OR_RETURN(b.finality, ledger.ProveFinality(height));
+  return b;
+}
+
 // Fills the transaction and block part of a bundle; log_base is the log size before the tx.
-Result<ProofBundle> ProveTxPart(const Ledger& ledger, const TxLocation& loc, uint64_t* log_base,
-                                ParsedTx* tx_out) {
-  ASSIGN_OR_RETURN(ParsedBlock block, ledger.ReadBlock(loc.height));
-  if (loc.position >= block.txs.size()) return Corruption("tx index points past its block");
+Result<ProofBundle> ProveTxInBlock(const BlockPart& b, uint32_t position, uint64_t* log_base) {
+  const ParsedBlock& block = b.block;
+  if (position >= block.txs.size()) return Corruption("tx index points past its block");
   ProofBundle p;
-  const ParsedTx& tx = block.txs[loc.position];
+  const ParsedTx& tx = block.txs[position];
   p.tx_header = tx.tx.header();
   p.tx_signature = tx.tx.signature();
-  p.tx_index = loc.position;
-  ASSIGN_OR_RETURN(std::vector<Hash32> leaves, TxLeaves(block));
-  ASSIGN_OR_RETURN(p.tx_path, MerkleTree(leaves).InclusionProof(loc.position, leaves.size()));
+  p.tx_index = position;
+  ASSIGN_OR_RETURN(p.tx_path, b.tx_tree.InclusionProof(position, block.txs.size()));
   p.block_header = block.header_bytes;
-  ASSIGN_OR_RETURN(Finality finality, ledger.ProveFinality(loc.height));
-  p.chain = std::move(finality.chain);
-  p.certificate = std::move(finality.certificate);
+  p.chain = b.finality.chain;
+  p.certificate = b.finality.certificate;
   uint64_t in_block = 0;
-  for (size_t i = 0; i < loc.position; ++i) in_block += block.txs[i].leaf_hashes.size();
+  for (size_t i = 0; i < position; ++i) in_block += block.txs[i].leaf_hashes.size();
   uint64_t block_checkpoints = 0;
   for (const ParsedTx& t : block.txs) block_checkpoints += t.leaf_hashes.size();
   *log_base = block.header.log_size() - block_checkpoints + in_block;
-  *tx_out = tx;
+  return p;
+}
+
+Result<ProofBundle> ProveTxPart(const Ledger& ledger, const TxLocation& loc, uint64_t* log_base,
+                                ParsedTx* tx_out) {
+  ASSIGN_OR_RETURN(BlockPart b, ProveBlockPart(ledger, loc.height));
+  ASSIGN_OR_RETURN(ProofBundle p, ProveTxInBlock(b, loc.position, log_base));
+  *tx_out = b.block.txs[loc.position];
   return p;
 }
 
@@ -127,6 +150,51 @@ Result<ProofBundle> ProveCheckpoint(const Ledger& ledger, const CheckpointLocati
   ASSIGN_OR_RETURN(v1::BlockHeader header, ParseBlockHeader(p.block_header));
   RETURN_IF_ERROR(AddCheckpoint(ledger, tx, loc.checkpoint_index, log_base, header.log_size(), &p));
   return p;
+}
+
+Result<std::vector<ProofBundle>> ProveCheckpoints(const Ledger& ledger,
+                                                  std::span<const CheckpointLocation> locs) {
+  std::vector<size_t> order(locs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::tie(locs[a].height, locs[a].tx_position) <
+           std::tie(locs[b].height, locs[b].tx_position);
+  });
+  std::vector<ProofBundle> out(locs.size());
+  std::optional<BlockPart> block;
+  std::optional<uint32_t> tx_position;
+  ProofBundle tx_part;
+  uint64_t log_base = 0;
+  MerkleTree checkpoint_tree;
+  for (size_t i : order) {
+    const CheckpointLocation& loc = locs[i];
+    if (!block.has_value() || block->block.header.height() != loc.height) {
+      ASSIGN_OR_RETURN(BlockPart b, ProveBlockPart(ledger, loc.height));
+      block = std::move(b);
+      tx_position.reset();
+    }
+    if (tx_position != loc.tx_position) {
+      ASSIGN_OR_RETURN(tx_part, ProveTxInBlock(*block, loc.tx_position, &log_base));
+      checkpoint_tree = MerkleTree(block->block.txs[loc.tx_position].leaf_hashes);
+      tx_position = loc.tx_position;
+    }
+    const ParsedTx& tx = block->block.txs[loc.tx_position];
+    if (loc.checkpoint_index >= tx.leaf_hashes.size()) {
+      return Corruption("checkpoint index past its transaction");
+    }
+    ProofBundle p = tx_part;
+    CheckpointProof c;
+    c.checkpoint = tx.tx.checkpoints(static_cast<int>(loc.checkpoint_index));
+    c.index = loc.checkpoint_index;
+    ASSIGN_OR_RETURN(c.path,
+                     checkpoint_tree.InclusionProof(loc.checkpoint_index, tx.leaf_hashes.size()));
+    c.log_index = log_base + loc.checkpoint_index;
+    ASSIGN_OR_RETURN(c.log_path,
+                     ledger.LogInclusionProof(c.log_index, block->block.header.log_size()));
+    p.checkpoints.push_back(std::move(c));
+    out[i] = std::move(p);
+  }
+  return out;
 }
 
 json ProofToJson(const ProofBundle& p) {

@@ -226,6 +226,30 @@ TEST_F(LedgerTest, PendingBlocksAndFinalityThroughADescendant) {
   EXPECT_EQ(report->uncertified_tail, 0u);
 }
 
+TEST_F(LedgerTest, BatchedCheckpointProofsEqualSingleOnes) {
+  auto l = OpenLedger();
+  Commit(l.get(), {MakeTx(genesis_, "b", Key('b'), {"x0", "x1", "x2"}, 1),
+                   MakeTx(genesis_, "a", Key('a'), {"y0", "y1"}, 2)});
+  Commit(l.get(), {MakeTx(genesis_, "a", Key('a'), {"z0", "z1", "z2", "z3", "z4"}, 3)});
+  // Unordered, repeated, across blocks and transactions.
+  const std::vector<CheckpointLocation> locs = {{2, 0, 4}, {1, 1, 0}, {1, 0, 2}, {2, 0, 0},
+                                                {1, 0, 0}, {2, 0, 4}, {1, 1, 1}};
+  auto batch = ProveCheckpoints(*l, locs);
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  ASSERT_EQ(batch->size(), locs.size());
+  for (size_t i = 0; i < locs.size(); ++i) {
+    auto single = ProveCheckpoint(*l, locs[i]);
+    ASSERT_TRUE(single.ok());
+    EXPECT_EQ(ProofToJson((*batch)[i]), ProofToJson(*single)) << i;
+    EXPECT_TRUE(VerifyProof((*batch)[i], genesis_).ok());
+  }
+  EXPECT_TRUE(ProveCheckpoints(*l, {}).ok());
+  const std::vector<CheckpointLocation> bad = {{1, 0, 0}, {1, 0, 3}};
+  EXPECT_EQ(ProveCheckpoints(*l, bad).status().code(), Code::kCorruption);
+  const std::vector<CheckpointLocation> missing = {{9, 0, 0}};
+  EXPECT_FALSE(ProveCheckpoints(*l, missing).ok());
+}
+
 TEST_F(LedgerTest, ProofsVerifyOfflineAndNameTheFailedCheck) {
   auto l = OpenLedger();
   std::vector<std::string> events;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,11 @@ struct ProofBundle {
 Result<ProofBundle> ProveTx(const Ledger& ledger, const Hash32& tx_id);
 // A proof of one checkpoint.
 Result<ProofBundle> ProveCheckpoint(const Ledger& ledger, const CheckpointLocation& loc);
+// Proofs of many checkpoints (a recall's every step), one bundle per location in the order
+// given, each equal to ProveCheckpoint's. Each block is read and each Merkle tree built once,
+// however many of its checkpoints are asked for.
+Result<std::vector<ProofBundle>> ProveCheckpoints(const Ledger& ledger,
+                                                  std::span<const CheckpointLocation> locs);
 
 nlohmann::json ProofToJson(const ProofBundle& proof);
 Result<ProofBundle> ProofFromJson(const nlohmann::json& j);

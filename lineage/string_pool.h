@@ -1,0 +1,68 @@
+// Interning of strings to dense uint32 ids, compactly: one byte arena, one offset per string and
+// an open-addressing table of ids. The lot graph holds a million identifiers, so a
+// std::unordered_map<std::string, uint32_t> (about 100 bytes of overhead per entry) would cost
+// more than the identifiers themselves.
+//
+// Ids are assigned 0, 1, 2, ... in the order strings are first interned, so two pools fed the
+// same sequence assign the same ids (the index depends on this to be deterministic).
+//
+// Thread-compatible: const methods may run concurrently; Intern needs exclusive access.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tracery/core/status.h"
+
+namespace tracery::lineage {
+
+class StringPool {
+ public:
+  // Returns the id of `s`, adding it when new; `*added` (when given) says which.
+  uint32_t Intern(std::string_view s, bool* added = nullptr);
+  std::optional<uint32_t> Find(std::string_view s) const;
+  // REQUIRES: id < size().
+  std::string_view Get(uint32_t id) const {
+    TRACERY_CHECK(id < size());
+    return std::string_view(arena_).substr(offsets_[id], offsets_[id + 1] - offsets_[id]);
+  }
+  uint32_t size() const { return static_cast<uint32_t>(offsets_.size() - 1); }
+  size_t arena_bytes() const { return arena_.size(); }
+
+ private:
+  static uint64_t Hash(std::string_view s) { return std::hash<std::string_view>()(s); }
+  void Grow();
+
+  std::string arena_;
+  std::vector<uint64_t> offsets_{0};  // string i is arena_[offsets_[i], offsets_[i+1])
+  // slots_[h] is id+1, or 0 for an empty slot; linear probing; at most half full.
+  std::vector<uint32_t> slots_ = std::vector<uint32_t>(16, 0);
+};
+
+// An open-addressing map from uint32 keys (never 0xffffffff) to uint32 values, for the
+// per-query visited sets: far cheaper than std::unordered_map when a query touches thousands of
+// nodes. Iteration order is not offered, so nothing can depend on it.
+class FlatMap32 {
+ public:
+  static constexpr uint32_t kEmpty = 0xffffffff;
+  explicit FlatMap32(size_t expected = 16);
+  // The value of `key`, or nullptr.
+  const uint32_t* Find(uint32_t key) const;
+  // Inserts (key, value) when absent; returns false (and keeps the old value) when present.
+  bool Insert(uint32_t key, uint32_t value);
+  size_t size() const { return size_; }
+
+ private:
+  static size_t Mix(uint32_t key) { return static_cast<size_t>(key) * 0x9E3779B97F4A7C15ull >> 7; }
+  void Grow();
+  std::vector<uint32_t> keys_;
+  std::vector<uint32_t> values_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+};
+
+}  // namespace tracery::lineage
