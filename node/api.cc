@@ -309,6 +309,14 @@ HttpResponse Api::Handle(const HttpRequest& request) {
     if (auto r = only("GET")) return finish(*r);
     return finish(GetQueryEvents(seg[2], *query));
   }
+  if (is({"v1", "traceability", "lots", "*"})) {
+    if (auto r = only("GET")) return finish(*r);
+    return finish(GetTraceability(*who, seg[3], *query));
+  }
+  if (is({"v1", "recalls", "*", "exposure"})) {
+    if (auto r = only("GET")) return finish(*r);
+    return finish(GetExposure(*who, seg[2], *query));
+  }
   if (is({"v1", "verify"})) {
     if (auto r = only("POST")) return finish(*r);
     return finish(PostVerify(request));

@@ -75,6 +75,14 @@ class Api {
   HttpResponse GetQueryEvents(const std::string& name,
                               const std::map<std::string, std::string>& query);
   HttpResponse PostVerify(const HttpRequest& request);
+  // Lineage (lineage_api.cc).
+  HttpResponse GetTraceability(const Principal& who, const std::string& lot,
+                               const std::map<std::string, std::string>& query);
+  HttpResponse GetExposure(const Principal& who, const std::string& lot,
+                           const std::map<std::string, std::string>& query);
+  // Adds "proofs" (proofs[i] proves refs[i]) and "genesisHash" to *out.
+  Status AttachProofs(const std::vector<lineage::CheckpointRef>& refs, nlohmann::json* out);
+
   // One page of events as an EPCISQueryDocument, with a Link header to the next page.
   HttpResponse EventsPage(const ParsedEventQuery& query, const std::string& query_name,
                           const std::string& next_base);

@@ -8,6 +8,7 @@
 
 #include "http_client.h"
 #include "tracery/consensus/solo.h"
+#include "tracery/epcis/identifiers.h"
 #include "tracery/core/encoding.h"
 #include "tracery/core/key_file.h"
 #include "tracery/core/time.h"
@@ -68,6 +69,13 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
   ASSIGN_OR_RETURN(node->blobs_,
                    offchain_store::LevelDbBlobStore::Open(config.data_dir + "/offchain"));
   ASSIGN_OR_RETURN(node->event_index_, lineage::EventIndex::Open(config.data_dir + "/index-events"));
+  // Rebuilt from the ledger when damaged or of another version; caught up before serving.
+  ASSIGN_OR_RETURN(node->lineage_, lineage::LineageIndex::OpenAndCatchUp(
+                                       config.data_dir + "/index-lineage", *node->ledger_));
+  for (const auto& [location, org] : lineage::OrgsFromGenesis(node->genesis_)) {
+    auto canonical = epcis::CanonicalIdentifier(location);
+    node->orgs_by_location_[canonical.ok() ? *canonical : location] = org;
+  }
   ASSIGN_OR_RETURN(node->capture_, Capture::Open(node.get(), config.data_dir + "/capture"));
   ASSIGN_OR_RETURN(node->named_queries_, NamedQueries::Open(config.data_dir + "/queries"));
   RETURN_IF_ERROR(node->Recover());
@@ -129,10 +137,11 @@ void Node::Stop() {
 
 void Node::RunIndexer() {
   while (!Stopping()) {
-    const uint64_t next = event_index_->applied_height() + 1;
+    const uint64_t next = IndexedHeight() + 1;
     if (!WaitHeight(next, 200)) continue;
     // A failure to index is not a failure of the ledger: report it and try again later.
     Status st = event_index_->CatchUp(*ledger_);
+    if (st.ok()) st = lineage_->CatchUp(*ledger_);
     if (!st.ok()) {
       std::fprintf(stderr, "traceryd: indexing failed (will retry): %s\n", st.ToString().c_str());
       std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -143,11 +152,15 @@ void Node::RunIndexer() {
   }
 }
 
+uint64_t Node::IndexedHeight() const {
+  return std::min(event_index_->applied_height(), lineage_->applied_height());
+}
+
 bool Node::WaitIndexed(uint64_t height, int64_t timeout_ms) {
   std::unique_lock lock(indexed_mu_);
   return indexed_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
-    return event_index_->applied_height() >= height || Stopping();
-  }) && event_index_->applied_height() >= height;
+    return IndexedHeight() >= height || Stopping();
+  }) && IndexedHeight() >= height;
 }
 
 void Node::WakeAllWaiters() {

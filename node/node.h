@@ -35,6 +35,7 @@
 #include "tracery/consensus/raft.h"
 #include "tracery/ledger/ledger.h"
 #include "tracery/lineage/event_index.h"
+#include "tracery/lineage/index.h"
 #include "tracery/offchain_store/blob_store.h"
 
 namespace tracery::node {
@@ -85,6 +86,9 @@ class Node final : public consensus::ProposalOps {
   const ledger::Ledger& ledger() const { return *ledger_; }
   offchain_store::BlobStore& blobs() { return *blobs_; }
   const lineage::EventIndex& event_index() const { return *event_index_; }
+  const lineage::LineageIndex& lineage() const { return *lineage_; }
+  // The genesis GLNs of each organisation, canonical.
+  const lineage::OrgByLocation& orgs_by_location() const { return orgs_by_location_; }
   Capture& capture() { return *capture_; }
   NamedQueries& named_queries() { return *named_queries_; }
   // Waits until the derived indexes have applied `height` (or the timeout passes); returns
@@ -208,6 +212,10 @@ class Node final : public consensus::ProposalOps {
   // indexes after the ledger has them (catching up on start).
   std::unique_ptr<offchain_store::LevelDbBlobStore> blobs_;
   std::unique_ptr<lineage::EventIndex> event_index_;
+  std::unique_ptr<lineage::LineageIndex> lineage_;
+  lineage::OrgByLocation orgs_by_location_;
+  // The height both indexes have applied.
+  uint64_t IndexedHeight() const;
   std::unique_ptr<Capture> capture_;
   std::unique_ptr<NamedQueries> named_queries_;
   void RunIndexer();

@@ -8,6 +8,8 @@
 
 #include "cluster.h"
 #include "tracery/core/encoding.h"
+#include "tracery/ledger/genesis.h"
+#include "tracery/ledger/proof.h"
 
 namespace tracery::e2e {
 namespace {
@@ -265,6 +267,74 @@ TEST_F(EpcisE2E, VerifyAnAnchoredAndAnAlteredDocument) {
             0)
       << out;
   EXPECT_NE(out.find("events committed"), std::string::npos) << out;
+}
+
+// The FSMA 204 examples form a real chain: a bulk lot repacked into cases, the cases packed on a
+// pallet and shipped, and cases of the lot turned into salad.
+TEST_F(EpcisE2E, LineageAndRecallExposureOfTheFsmaChainWithProofs) {
+  Capture("openepcis-dpp-ready-fsma204/shipping-cte.jsonld");
+  Capture("openepcis-dpp-ready-fsma204/transformation-cte.jsonld");
+  const std::string bulk = "https://id.gs1.org/01/00860009999923/10/ABC1234";
+  const std::string cases = "https://id.gs1.org/01/10860009999920/10/ABC1234";
+  const std::string salad = "https://id.gs1.org/01/10860009998039/10/SALAD-20260420-A";
+  const std::string pallet = "https://id.gs1.org/00/008600099999850000";
+  auto ids = [](const json& answer) {
+    std::set<std::string> out;
+    for (const json& n : answer["nodes"]) out.insert(n["id"].get<std::string>());
+    return out;
+  };
+  auto r = auditor_->Request("GET", "/v1/traceability/lots/" + PercentEncode(salad) + "?direction=up");
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto up = ids(json::parse(r->body));
+  EXPECT_TRUE(up.count(cases) && up.count(bulk)) << r->body;
+  // The case lot written as an EPC class URN names the same lot.
+  r = auditor_->Request("GET", "/v1/traceability/lots/" +
+                                   PercentEncode("urn:epc:class:lgtin:0860009.199992.ABC1234") +
+                                   "?direction=down");
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto down = ids(json::parse(r->body));
+  EXPECT_TRUE(down.count(salad) && down.count(pallet)) << r->body;
+  r = auditor_->Request("GET", "/v1/traceability/lots/" + PercentEncode(bulk) + "?direction=down&depth=1");
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(ids(json::parse(r->body)), (std::set<std::string>{bulk, cases}));
+  EXPECT_TRUE(json::parse(r->body)["depthLimited"].get<bool>());
+
+  // Recall of the bulk lot: the pallet that carried its cases and where it was shipped, with a
+  // proof for every step that verifies offline.
+  r = auditor_->Request("GET", "/v1/recalls/" + PercentEncode(bulk) + "/exposure?proofs=true");
+  ASSERT_EQ(r->status, 200) << r->body;
+  json x = json::parse(r->body);
+  std::set<std::string> exposed;
+  for (const json& e : x["exposed"]) exposed.insert(e["id"].get<std::string>());
+  EXPECT_TRUE(exposed.count(pallet) && exposed.count(salad)) << x.dump();
+  EXPECT_NE(x["receivingLocations"].dump().find("https://id.gs1.org/414/0860009998001"),
+            std::string::npos)
+      << x.dump();
+  bool shipped = false;
+  for (const json& h : x["handoffs"]) {
+    shipped = shipped || h.value("bizStep", "") == "https://ref.gs1.org/cbv/BizStep-shipping";
+  }
+  EXPECT_TRUE(shipped) << x.dump();
+  ASSERT_EQ(x["proofs"].size(), x["checkpoints"].size());
+  const ledger::Genesis genesis = ledger::Genesis::Load(c_.dir() + "/genesis.json").value();
+  for (size_t i = 0; i < x["proofs"].size(); ++i) {
+    auto bundle = ledger::ProofFromJson(x["proofs"][i]);
+    ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
+    auto verified = ledger::VerifyProof(*bundle, genesis);
+    ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+    bool found = false;
+    for (const auto& cp : verified->checkpoints) {
+      found = found || cp.event_id() == x["checkpoints"][i]["eventID"].get<std::string>();
+    }
+    EXPECT_TRUE(found) << i;
+  }
+
+  // Bad requests are specific.
+  EXPECT_EQ(auditor_->Request("GET", "/v1/traceability/lots/" + PercentEncode(bulk) + "?direction=sideways")->status, 400);
+  EXPECT_EQ(auditor_->Request("GET", "/v1/traceability/lots/" + PercentEncode(bulk) + "?depth=100000")->status, 400);
+  EXPECT_EQ(auditor_->Request("GET", "/v1/traceability/lots/" + PercentEncode("urn:epc:id:sgtin:12") )->status, 400);
+  EXPECT_EQ(auditor_->Request("GET", "/v1/traceability/lots/" + PercentEncode("https://id.gs1.org/01/09506000134352/10/NONE"))->status, 404);
+  EXPECT_EQ(auditor_->Request("GET", "/v1/recalls/" + PercentEncode(bulk) + "/exposure?proofs=maybe")->status, 400);
 }
 
 }  // namespace
