@@ -15,6 +15,8 @@ int ProofCommand(const Argv& argv);
 int LedgerCommand(const Argv& argv);
 int EventsCommand(const Argv& argv);
 int VerifyCommand(const Argv& argv);
+int LineageCommand(const Argv& argv);
+int RecallCommand(const Argv& argv);
 
 // The folder of the running executable (to find traceryd beside tracery).
 std::string ExecutableDir();

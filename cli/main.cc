@@ -30,7 +30,9 @@ constexpr const char* kUsage =
     "  proof             get | consistency | verify (offline, against the genesis)\n"
     "  ledger audit      re-verify a stopped node's ledger\n"
     "  events import     capture EPCIS documents (JSON-LD, XML) through a node\n"
-    "  verify            is an EPCIS document anchored? (proofs checked offline)\n\n"
+    "  verify            is an EPCIS document anchored? (proofs checked offline)\n"
+    "  lineage           trace a lot upstream or downstream (table, json, Graphviz dot)\n"
+    "  recall            the recall exposure of a lot (table, json, csv)\n\n"
     "Exit codes: 0 success, 1 a negative answer (invalid proof, failed audit), 2 usage or\n"
     "I/O errors.\n";
 
@@ -55,6 +57,8 @@ int main(int argc, char** argv) {
   if (command == "ledger") return LedgerCommand(rest);
   if (command == "events") return EventsCommand(rest);
   if (command == "verify") return VerifyCommand(rest);
+  if (command == "lineage") return LineageCommand(rest);
+  if (command == "recall") return RecallCommand(rest);
   std::fprintf(stderr, "tracery: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

@@ -329,6 +329,27 @@ TEST_F(EpcisE2E, LineageAndRecallExposureOfTheFsmaChainWithProofs) {
     EXPECT_TRUE(found) << i;
   }
 
+  // The CLI: a table, a Graphviz graph that renders, a CSV with the shipment.
+  const std::string flags =
+      " --node " + c_.url(0) + " --token " + c_.token(0, "auditor") + " '" + bulk + "'";
+  std::string out;
+  ASSERT_EQ(RunCommand(Bin("tracery") + " lineage --down" + flags, &out), 0) << out;
+  EXPECT_NE(out.find(salad), std::string::npos) << out;
+  ASSERT_EQ(RunCommand(Bin("tracery") + " lineage --down --format dot" + flags, &out), 0);
+  EXPECT_EQ(out.rfind("digraph lineage {", 0), 0u) << out;
+  if (RunCommand("command -v dot") == 0) {
+    const std::string dot_file = c_.dir() + "/lineage.dot";
+    ASSERT_TRUE(WriteFileAtomic(dot_file, out).ok());
+    EXPECT_EQ(RunCommand("dot -Tsvg " + dot_file + " -o " + c_.dir() + "/lineage.svg"), 0);
+  }
+  ASSERT_EQ(RunCommand(Bin("tracery") + " recall --format csv" + flags, &out), 0) << out;
+  EXPECT_EQ(out.rfind("identifier,depth,disposition,", 0), 0u) << out;
+  EXPECT_NE(out.find(pallet), std::string::npos) << out;
+  EXPECT_NE(out.find("shipping"), std::string::npos) << out;
+  EXPECT_EQ(RunCommand(Bin("tracery") + " recall --node " + c_.url(0) + " --token " +
+                       c_.token(0, "auditor") + " https://id.gs1.org/01/09506000134352/10/NONE"),
+            1);
+
   // Bad requests are specific.
   EXPECT_EQ(auditor_->Request("GET", "/v1/traceability/lots/" + PercentEncode(bulk) + "?direction=sideways")->status, 400);
   EXPECT_EQ(auditor_->Request("GET", "/v1/traceability/lots/" + PercentEncode(bulk) + "?depth=100000")->status, 400);
