@@ -15,6 +15,7 @@
 #include "tracery/core/encoding.h"
 #include "tracery/core/time.h"
 #include "tracery/epcis/cbv.h"
+#include "tracery/epcis/identifiers.h"
 
 namespace tracery::epcis {
 namespace {
@@ -154,6 +155,16 @@ Result<std::string> ReadIdentifier(const json& v, const std::string& path) {
   return s;
 }
 
+// An identifier of a thing, place or party (EPC, class, location, source, destination, business
+// transaction): in its canonical form (identifiers.h), so that the URN and the Digital Link
+// form of one identifier are one value on the ledger and in every index.
+Result<std::string> ReadSubject(const json& v, const std::string& path) {
+  ASSIGN_OR_RETURN(std::string s, ReadIdentifier(v, path));
+  auto canonical = CanonicalIdentifier(s);
+  if (!canonical.ok()) return canonical.status().Annotate(path);
+  return canonical;
+}
+
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
 }
@@ -201,12 +212,12 @@ Result<std::string> ReadCbv(const json& v, const std::string& path, CbvVocabular
 
 // readPoint and bizLocation: {"id": "..."} as in EPCIS, or a plain string.
 Result<std::string> ReadLocation(const json& v, const std::string& path) {
-  if (v.is_string()) return ReadIdentifier(v, path);
+  if (v.is_string()) return ReadSubject(v, path);
   if (!v.is_object()) return Invalid(path, "expected an object {\"id\": ...} or a string");
   RETURN_IF_ERROR(CheckMembers(v, path, {"id"}));
   const json* id = Find(v, "id");
   if (id == nullptr) return Invalid(Member(path, "id"), "required");
-  return ReadIdentifier(*id, Member(path, "id"));
+  return ReadSubject(*id, Member(path, "id"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -218,7 +229,7 @@ Result<v1::Quantity> ReadQuantity(const json& v, const std::string& path) {
   v1::Quantity q;
   const json* epc_class = Find(v, "epcClass");
   if (epc_class == nullptr) return Invalid(Member(path, "epcClass"), "required");
-  ASSIGN_OR_RETURN(*q.mutable_epc_class(), ReadIdentifier(*epc_class, Member(path, "epcClass")));
+  ASSIGN_OR_RETURN(*q.mutable_epc_class(), ReadSubject(*epc_class, Member(path, "epcClass")));
   if (const json* quantity = Find(v, "quantity")) {
     ASSIGN_OR_RETURN(*q.mutable_quantity(), CanonicalQuantity(*quantity, Member(path, "quantity")));
   }
@@ -252,7 +263,7 @@ Status ReadIdentifierList(const json& v, const std::string& path,
   RETURN_IF_ERROR(CheckList(v, path));
   out->Reserve(static_cast<int>(v.size()));
   for (size_t i = 0; i < v.size(); ++i) {
-    ASSIGN_OR_RETURN(*out->Add(), ReadIdentifier(v[i], Index(path, i)));
+    ASSIGN_OR_RETURN(*out->Add(), ReadSubject(v[i], Index(path, i)));
   }
   return Status::Ok();
 }
@@ -285,7 +296,7 @@ Result<v1::TypedId> ReadTypedId(const json& v, const std::string& path, const Ty
   }
   const json* id = Find(v, form.id_member);
   if (id == nullptr) return Invalid(Member(path, form.id_member), "required");
-  ASSIGN_OR_RETURN(*out.mutable_id(), ReadIdentifier(*id, Member(path, form.id_member)));
+  ASSIGN_OR_RETURN(*out.mutable_id(), ReadSubject(*id, Member(path, form.id_member)));
   return out;
 }
 
@@ -524,7 +535,7 @@ Result<v1::Checkpoint> ParseCheckpoint(const json& j, const Paths& p) {
     ASSIGN_OR_RETURN(*c.mutable_biz_location(), ReadLocation(*v, p.Field("bizLocation")));
   }
   if (const json* v = Find(j, "parentID")) {
-    ASSIGN_OR_RETURN(*c.mutable_parent_id(), ReadIdentifier(*v, p.Field("parentID")));
+    ASSIGN_OR_RETURN(*c.mutable_parent_id(), ReadSubject(*v, p.Field("parentID")));
   }
   RETURN_IF_ERROR(ReadLists(j, p, &c));
   RETURN_IF_ERROR(ReadEventLinks(j, p, &c));

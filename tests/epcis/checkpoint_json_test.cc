@@ -75,11 +75,12 @@ TEST(CheckpointJsonTest, ParsesTheGs1Example961FirstEvent) {
   // 2005-04-03T20:33:31.116-06:00 is 2005-04-04T02:33:31.116Z.
   EXPECT_EQ(c.event_time_ms(), 1112582011116);
   EXPECT_EQ(c.event_time_zone_offset_minutes(), -360);
-  EXPECT_EQ(c.read_point(), "urn:epc:id:sgln:0614141.07346.1234");
+  // Identifiers are stored in their canonical form (GS1 Digital Link).
+  EXPECT_EQ(c.read_point(), "https://id.gs1.org/414/0614141073467/254/1234");
   EXPECT_EQ(c.biz_location(), "");
   ASSERT_EQ(c.epc_list_size(), 2);
-  EXPECT_EQ(c.epc_list(0), "urn:epc:id:sgtin:0614141.107346.2017");
-  EXPECT_EQ(c.epc_list(1), "urn:epc:id:sgtin:0614141.107346.2018");
+  EXPECT_EQ(c.epc_list(0), "https://id.gs1.org/01/10614141073464/21/2017");
+  EXPECT_EQ(c.epc_list(1), "https://id.gs1.org/01/10614141073464/21/2018");
   ASSERT_EQ(c.biz_transaction_list_size(), 1);
   EXPECT_EQ(c.biz_transaction_list(0).type(), "https://ref.gs1.org/cbv/BTT-po");
   EXPECT_EQ(c.biz_transaction_list(0).id(), "http://transaction.acme.com/po/12345678");
@@ -93,7 +94,7 @@ TEST(CheckpointJsonTest, ParsesTheGs1Example961FirstEvent) {
   EXPECT_EQ(out["eventTime"], "2005-04-04T02:33:31.116Z");
   EXPECT_EQ(out["eventTimeZoneOffset"], "-06:00");
   EXPECT_EQ(out["bizStep"], "https://ref.gs1.org/cbv/BizStep-shipping");
-  EXPECT_EQ(out["readPoint"], (json{{"id", "urn:epc:id:sgln:0614141.07346.1234"}}));
+  EXPECT_EQ(out["readPoint"], (json{{"id", "https://id.gs1.org/414/0614141073467/254/1234"}}));
   EXPECT_EQ(out["bizTransactionList"], json::parse(R"([{"type": "https://ref.gs1.org/cbv/BTT-po",
                              "bizTransaction": "http://transaction.acme.com/po/12345678"}])"));
   EXPECT_EQ(out["payloadHash"], "13a6235b46c9c8ca921709d0d88986930d54beef0289cd93dfbd764e4433af05");
@@ -196,9 +197,13 @@ v1::Checkpoint FullAssociation() {
 }
 
 TEST(CheckpointJsonTest, RoundTripsEveryEventType) {
-  for (const v1::Checkpoint& c : {FullTransformation(), FullAggregation(), FullTransaction(),
-                                  FullAssociation(), Parsed(json::parse(kExample961))}) {
-    SCOPED_TRACE(c.type());
+  for (const v1::Checkpoint& built : {FullTransformation(), FullAggregation(), FullTransaction(),
+                                      FullAssociation(), Parsed(json::parse(kExample961))}) {
+    SCOPED_TRACE(built.type());
+    // What CheckpointFromJson returns (identifiers canonical) reads back as itself.
+    auto first = CheckpointFromJson(CheckpointToJson(built));
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+    const v1::Checkpoint& c = *first;
     const json j = CheckpointToJson(c);
     auto back = CheckpointFromJson(j);
     ASSERT_TRUE(back.ok()) << back.status().ToString() << "\n" << j.dump(2);
@@ -668,7 +673,7 @@ TEST(CheckpointJsonTest, ListEntryLimit) {
 }
 
 TEST(CheckpointJsonTest, IdentifierLengthLimit) {
-  const std::string prefix = "urn:epc:id:sgtin:";
+  const std::string prefix = "urn:example:item:";  // not an EPC: kept as written
   json j = Minimal();
   j["epcList"] = {prefix + std::string(kMaxIdentifierBytes - prefix.size(), '1')};
   EXPECT_EQ(Parsed(j).epc_list(0).size(), kMaxIdentifierBytes);
@@ -693,7 +698,7 @@ TEST(CheckpointJsonTest, SerialisedSizeLimit) {
   json j = Minimal();
   j["epcList"] = json::array();
   for (int i = 0; i < 600; ++i) {
-    j["epcList"].push_back("urn:epc:id:sgtin:" + std::to_string(i) + std::string(1980, '0'));
+    j["epcList"].push_back("urn:example:item:" + std::to_string(i) + std::string(1980, '0'));
   }
   ASSERT_GT(j.dump().size(), kMaxCheckpointJsonBytes);
   Status s = ErrorOf(j);
@@ -814,11 +819,12 @@ TEST(CheckpointJsonTest, ReadPointAndBizLocationAcceptAPlainString) {
   j["readPoint"] = "urn:epc:id:sgln:0614141.07346.1234";
   j["bizLocation"] = "urn:epc:id:sgln:0614141.07346.0";
   v1::Checkpoint c = Parsed(j);
-  EXPECT_EQ(c.read_point(), "urn:epc:id:sgln:0614141.07346.1234");
-  EXPECT_EQ(c.biz_location(), "urn:epc:id:sgln:0614141.07346.0");
+  // Identifiers are stored in their canonical form (GS1 Digital Link).
+  EXPECT_EQ(c.read_point(), "https://id.gs1.org/414/0614141073467/254/1234");
+  EXPECT_EQ(c.biz_location(), "https://id.gs1.org/414/0614141073467");
   const json out = CheckpointToJson(c);
-  EXPECT_EQ(out["readPoint"], (json{{"id", "urn:epc:id:sgln:0614141.07346.1234"}}));
-  EXPECT_EQ(out["bizLocation"], (json{{"id", "urn:epc:id:sgln:0614141.07346.0"}}));
+  EXPECT_EQ(out["readPoint"], (json{{"id", "https://id.gs1.org/414/0614141073467/254/1234"}}));
+  EXPECT_EQ(out["bizLocation"], (json{{"id", "https://id.gs1.org/414/0614141073467"}}));
 }
 
 TEST(CheckpointJsonTest, EventLinksRoundTrip) {
