@@ -171,14 +171,21 @@ int Recall(const Args& args) {
                 e.contains("disposition") ? (", " + Short(e["disposition"])).c_str() : "");
     for (const json& i : e["handoffs"]) {
       const json& h = handoffs[i.get<size_t>()];
-      std::printf("      %s %s by %s: %s -> %s\n", h["eventTime"].get<std::string>().c_str(),
+      std::string where;
+      if (!h["sources"].empty() || !h["destinations"].empty()) {
+        where = ": " + Parties(h["sources"]) + " -> " + Parties(h["destinations"]);
+      } else if (h.contains("bizLocation")) {
+        where = " at " + h["bizLocation"].get<std::string>() +
+                (h.contains("bizLocationOrg") ? " (" + h["bizLocationOrg"].get<std::string>() + ")" : "");
+      }
+      std::printf("      %s %s by %s%s\n", h["eventTime"].get<std::string>().c_str(),
                   Short(h.value("bizStep", "hand-off")).c_str(), h["org"].get<std::string>().c_str(),
-                  Parties(h["sources"]).c_str(), Parties(h["destinations"]).c_str());
+                  where.c_str());
     }
   }
-  std::printf("received by organisations: %s\n", x["receivingOrgs"].empty() ? "(none known)" : "");
+  std::printf("received by organisations:%s\n", x["receivingOrgs"].empty() ? " (none known)" : "");
   for (const json& o : x["receivingOrgs"]) std::printf("  %s\n", o.get<std::string>().c_str());
-  std::printf("received at locations:\n");
+  std::printf("received at locations:%s\n", x["receivingLocations"].empty() ? " (none known)" : "");
   for (const json& l : x["receivingLocations"]) std::printf("  %s\n", l.get<std::string>().c_str());
   return kExitOk;
 }

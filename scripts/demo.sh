@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: a local consortium of three partners on loopback, agreeing by Raft, runs a chain
 # of custody end to end — capture at each partner's node, commit, the leader killed and
-# recovered, proofs checked offline, audit.
+# recovered, proofs checked offline, lineage and recall, EPCIS capture and verification, audit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -81,18 +81,40 @@ tracery proof get --node "$RETAILER" --token-file "$DIR/retailer/auditor.token" 
   urn:uuid:3d2b6a40-0001-4000-8000-000000000002
 tracery proof verify --genesis "$DIR/genesis.json" "$WORK/proof.json"
 
-step "8. The same proof with the checkpoint's quantity altered is refused"
+step "8. An auditor traces the retailer's finished goods back to their origin (lineage, upstream)"
+tracery lineage --node "$PROCESSOR" --token-file "$DIR/processor/auditor.token" --up "$GOODS"
+
+step "9. A recall of the grower's lot: what it became, the shipments that carried it, who received it"
+tracery recall --node "$RETAILER" --token-file "$DIR/retailer/auditor.token" "$LOT"
+
+step "10. The retailer captures an EPCIS 2.0 document (its shelf check) and verifies that it is anchored"
+jq -n --arg goods "$GOODS" --arg loc "$RETAIL_GLN" '{
+  "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+  type: "EPCISDocument", schemaVersion: "2.0", creationDate: "2026-11-25T08:00:00Z",
+  epcisBody: {eventList: [{type: "ObjectEvent", action: "OBSERVE", bizStep: "inspecting",
+    disposition: "sellable_accessible", eventTime: "2026-11-25T08:00:00+01:00",
+    eventTimeZoneOffset: "+01:00", readPoint: {id: $loc},
+    quantityList: [{epcClass: $goods, quantity: 3988}]}]}}' > "$WORK/shelf-check.jsonld"
+tracery events import --node "$RETAILER" --token-file "$DIR/retailer/admin.token" "$WORK/shelf-check.jsonld"
+tracery verify --node "$GROWER" --token-file "$DIR/grower/auditor.token" --genesis "$DIR/genesis.json" "$WORK/shelf-check.jsonld"
+jq '.epcisBody.eventList[0].quantityList[0].quantity = 3999' "$WORK/shelf-check.jsonld" > "$WORK/altered.jsonld"
+echo "the same document with the quantity altered:"
+if tracery verify --node "$GROWER" --token-file "$DIR/grower/auditor.token" --genesis "$DIR/genesis.json" "$WORK/altered.jsonld"; then
+  echo "demo: an altered document verified" >&2; exit 1
+fi
+
+step "11. The same proof with the checkpoint's quantity altered is refused"
 jq '.proofs[0].checkpoints[0].checkpoint |= (@base64d | sub("1200"; "1300") | @base64)' "$WORK/proof.json" > "$WORK/tampered.json" 2>/dev/null \
   || jq '.proofs[0].checkpoints[0].index = 1' "$WORK/proof.json" > "$WORK/tampered.json"
 if tracery proof verify --genesis "$DIR/genesis.json" "$WORK/tampered.json"; then
   echo "demo: a tampered proof verified" >&2; exit 1
 fi
 
-step "9. An auditor checks that the ledger-wide log only grew (consistency from 2 to 5 checkpoints)"
+step "12. An auditor checks that the ledger-wide log only grew (consistency from 2 to 5 checkpoints)"
 tracery proof consistency --node "$PROCESSOR" --token-file "$DIR/processor/auditor.token" --from 2 --to 5 > "$WORK/consistency.json"
 tracery proof verify --genesis "$DIR/genesis.json" "$WORK/consistency.json"
 
-step "10. The nodes stop; each partner audits its own copy of the ledger"
+step "13. The nodes stop; each partner audits its own copy of the ledger"
 tracery devnet down --dir "$DIR"
 for org in grower processor retailer; do
   printf '%-10s ' "$org"; tracery ledger audit --data "$DIR/$org/data"
