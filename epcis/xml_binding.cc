@@ -122,8 +122,8 @@ void OnInternalSubset(void* ctx, const xmlChar*, const xmlChar* external_id,
   // Nothing is recorded for a bare DOCTYPE: no DTD node, so nothing can refer to it.
 }
 void OnEntityDecl(void* ctx, const xmlChar* name, int, const xmlChar*, const xmlChar*, xmlChar*) {
-  RefuseDoctype(ctx, "a DOCTYPE declaring entities is refused (entity '" +
-                         std::string(Sv(name)) + "'); entity expansion is disabled");
+  RefuseDoctype(ctx, "a DOCTYPE declaring entities is refused (entity '" + std::string(Sv(name)) +
+                         "'); entity expansion is disabled");
 }
 void OnElementDecl(void* ctx, const xmlChar*, int, xmlElementContent*) {
   RefuseDoctype(ctx, "a DOCTYPE declaring elements is refused");
@@ -206,8 +206,7 @@ Result<DocPtr> ParseXml(std::string_view xml, const std::string& what, Problem* 
   if (parsed != 0 || !ctxt->wellFormed || !doc || state.has_error) {
     std::string message = state.has_error ? state.error_message : "not well-formed";
     const int line = state.has_error ? state.error_line : xmlSAX2GetLineNumber(ctxt.get());
-    return Fail(problem, what, "xml.wellFormed",
-                "line " + std::to_string(line) + ": " + message);
+    return Fail(problem, what, "xml.wellFormed", "line " + std::to_string(line) + ": " + message);
   }
   if (xmlDocGetRootElement(doc.get()) == nullptr) {
     return Fail(problem, what, "xml.wellFormed", "line 1: no root element");
@@ -463,7 +462,6 @@ std::optional<Kind> EventMemberKind(std::string_view name) {
   return it->second;
 }
 
-
 // Converts the elements of one document (or one event) and collects the "@context" entries of
 // the extension namespaces it meets. Not thread-safe; one per conversion.
 class Converter {
@@ -580,9 +578,9 @@ Result<std::string> Converter::MemberName(const xmlNode* where, const xmlNs* ns,
 
 Status Converter::CheckDepth(const xmlNode* node) {
   if (Depth(node) > kMaxXmlDepth) {
-    return FailAt(problem_, node, "xml.depth",
-                  "elements nested deeper than kMaxXmlDepth (" + std::to_string(kMaxXmlDepth) +
-                      ")");
+    return FailAt(
+        problem_, node, "xml.depth",
+        "elements nested deeper than kMaxXmlDepth (" + std::to_string(kMaxXmlDepth) + ")");
   }
   return Status::Ok();
 }
@@ -613,9 +611,9 @@ Status Converter::ExtensionAttributes(const xmlNode* node, json& out,
     const std::string_view name = Sv(a->name);
     if (a->ns == nullptr) {
       if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
-      return FailAt(problem_, node, "xml.structure",
-                    "unexpected attribute '" + std::string(name) + "' on <" +
-                        QualifiedName(node) + ">");
+      return FailAt(
+          problem_, node, "xml.structure",
+          "unexpected attribute '" + std::string(name) + "' on <" + QualifiedName(node) + ">");
     }
     if (Sv(a->ns->href) == kXsiNs) continue;  // schema annotations, not data
     ASSIGN_OR_RETURN(std::string member, MemberName(node, a->ns, name));
@@ -677,14 +675,13 @@ Result<json> Converter::Document(const xmlNode* root) {
   const std::string_view ns = NsUri(root);
   const std::string_view name = LocalName(root);
   const bool capture = name == "EPCISDocument" && (ns == kEpcis2Ns || ns == kEpcis1Ns);
-  const bool query =
-      name == "EPCISQueryDocument" && (ns == kEpcisQuery2Ns || ns == kEpcisQuery1Ns);
+  const bool query = name == "EPCISQueryDocument" && (ns == kEpcisQuery2Ns || ns == kEpcisQuery1Ns);
   if (!capture && !query) {
     return Fail(problem_, "document", "xml.root",
                 "line " + std::to_string(xmlGetLineNo(root)) + ": the root element is {" +
-                    std::string(ns) + "}" + std::string(name) +
-                    "; expected EPCISDocument in " + std::string(kEpcis2Ns) + " or " +
-                    std::string(kEpcis1Ns) + " (or EPCISQueryDocument)");
+                    std::string(ns) + "}" + std::string(name) + "; expected EPCISDocument in " +
+                    std::string(kEpcis2Ns) + " or " + std::string(kEpcis1Ns) +
+                    " (or EPCISQueryDocument)");
   }
   const bool version1 = ns == kEpcis1Ns || ns == kEpcisQuery1Ns;
 
@@ -881,9 +878,9 @@ Status Converter::EventList(const xmlNode* list, json& events) {
   ASSIGN_OR_RETURN(std::vector<const xmlNode*> children, Unwrapped(list));
   for (const xmlNode* child : children) {
     if (++events_ > kMaxDocumentEvents) {
-      return FailAt(problem_, child, "xml.limit",
-                    "more than kMaxDocumentEvents (" + std::to_string(kMaxDocumentEvents) +
-                        ") events");
+      return FailAt(
+          problem_, child, "xml.limit",
+          "more than kMaxDocumentEvents (" + std::to_string(kMaxDocumentEvents) + ") events");
     }
     ASSIGN_OR_RETURN(json event, Event(child));
     events.push_back(std::move(event));
@@ -1160,6 +1157,21 @@ Result<json> Converter::SensorElement(const xmlNode* node) {
   return out;
 }
 
+// The XML binding writes the GS1 vocabulary terms of sensorReport's type and exception as
+// "gs1:Temperature", the JSON binding as "Temperature" (the JSON-LD context maps both to
+// https://gs1.org/voc/Temperature); the JSON form is kept.
+std::string SensorTerm(std::string value) {
+  constexpr std::string_view kGs1 = "gs1:";
+  if (value.size() <= kGs1.size() || value.compare(0, kGs1.size(), kGs1) != 0) return value;
+  const std::string_view term = std::string_view(value).substr(kGs1.size());
+  for (char c : term) {
+    const bool word = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '_' || c == '-';
+    if (!word) return value;
+  }
+  return std::string(term);
+}
+
 bool IsNumericSensorAttribute(std::string_view name) {
   return name == "value" || name == "minValue" || name == "maxValue" || name == "meanValue" ||
          name == "sDev" || name == "percRank" || name == "percValue";
@@ -1182,6 +1194,8 @@ Result<json> Converter::SensorAttributes(const xmlNode* node) {
       out[member] = value;
     } else if (IsNumericSensorAttribute(name)) {
       out[std::string(name)] = NumberOrText(value);
+    } else if (name == "type" || name == "exception") {
+      out[std::string(name)] = SensorTerm(value);
     } else if (name == "booleanValue" && (value == "true" || value == "1")) {
       out["booleanValue"] = true;
     } else if (name == "booleanValue" && (value == "false" || value == "0")) {
