@@ -154,6 +154,25 @@ void OnError(void* ctx, xmlError* error) {
   state->error_message = std::move(message);
 }
 
+// Errors that libxml2 raises without a parser context (encoding conversion, I/O) go to the
+// thread's structured error handler, or else to stderr. While a parse runs, this routes them to
+// the parse's own handler on the calling thread (libxml2 keeps these handlers per thread), and
+// restores the previous one afterwards.
+class ThreadErrorRoute {
+ public:
+  explicit ThreadErrorRoute(xmlParserCtxt* ctxt)
+      : previous_(xmlStructuredError), previous_context_(xmlStructuredErrorContext) {
+    xmlSetStructuredErrorFunc(ctxt, OnError);
+  }
+  ~ThreadErrorRoute() { xmlSetStructuredErrorFunc(previous_context_, previous_); }
+  ThreadErrorRoute(const ThreadErrorRoute&) = delete;
+  ThreadErrorRoute& operator=(const ThreadErrorRoute&) = delete;
+
+ private:
+  xmlStructuredErrorFunc previous_;
+  void* previous_context_;
+};
+
 Status Fail(Problem* problem, std::string field, std::string rule, std::string detail) {
   Status status = InvalidArgument(field + ": " + detail);
   if (problem) *problem = {std::move(field), std::move(rule), std::move(detail)};
@@ -178,9 +197,9 @@ Result<DocPtr> ParseXml(std::string_view xml, const std::string& what, Problem* 
   if (xml.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return Fail(problem, what, "xml.wellFormed", "line 1: the document is empty");
   }
+  ParseState state;  // outlives the parser context that points to it
   CtxtPtr ctxt(xmlCreateMemoryParserCtxt(xml.data(), static_cast<int>(xml.size())));
   if (!ctxt) return Internal(what + ": cannot create an XML parser");
-  ParseState state;
   ctxt->_private = &state;
   xmlCtxtUseOptions(ctxt.get(), kParseOptions);
   xmlSAXHandler* sax = ctxt->sax;
@@ -196,7 +215,11 @@ Result<DocPtr> ParseXml(std::string_view xml, const std::string& what, Problem* 
   sax->error = nullptr;
   sax->fatalError = nullptr;
 
-  const int parsed = xmlParseDocument(ctxt.get());
+  int parsed = -1;
+  {
+    ThreadErrorRoute route(ctxt.get());
+    parsed = xmlParseDocument(ctxt.get());
+  }
   DocPtr doc(ctxt->myDoc);
   ctxt->myDoc = nullptr;
   if (state.doctype_refused) {

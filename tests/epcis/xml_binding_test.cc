@@ -718,6 +718,18 @@ TEST(XmlRefusalTest, EmptyAndNonXmlInput) {
   EXPECT_FALSE(XmlDocumentToJson("<a", nullptr).ok());  // a null problem is fine
 }
 
+// Found by xml_fuzzer: libxml2 reports encoding conversion failures without a parser context,
+// which went to stderr. They are the document's problem, reported like any other.
+TEST(XmlRefusalTest, EncodingErrorsAreProblemsNotStderr) {
+  const std::string xml = "<?xml version=\"1.0\" encoding=\"EUC-JP\"?>\n<a x=\"\x8e=\"/>";
+  testing::internal::CaptureStderr();
+  const Problem p = ProblemOf(xml);
+  const std::string stderr_text = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(p.rule, "xml.wellFormed");
+  EXPECT_THAT(p.detail, HasSubstr("line "));
+  EXPECT_EQ(stderr_text, "");
+}
+
 TEST(XmlRefusalTest, StructureProblemsNameTheElement) {
   const std::string two = std::string(kObjectEvent) + R"(
       <ObjectEvent>
