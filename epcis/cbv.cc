@@ -8,7 +8,7 @@ namespace {
 
 using namespace std::string_view_literals;
 
-// The complete CBV 2.0 lists (GS1 CBV 2.0, sections 7.1–7.4; the same values as the CBV
+// The complete CBV 2.0 lists (GS1 CBV 2.0, sections 7.1–7.5; the same values as the CBV
 // ontology at https://ref.gs1.org/cbv/). Each list is sorted in byte order so that lookups are
 // binary searches; the static_asserts below keep it so.
 constexpr std::array kBizSteps = {
@@ -102,6 +102,11 @@ constexpr std::array kBizTransactionTypes = {
     "poc"sv, "prodorder"sv, "recadv"sv, "rma"sv, "testprd"sv,  "testres"sv,
 };
 
+constexpr std::array kErrorReasons = {
+    "did_not_occur"sv,
+    "incorrect_data"sv,
+};
+
 template <size_t N>
 constexpr bool SortedAndUnique(const std::array<std::string_view, N>& values) {
   return std::is_sorted(values.begin(), values.end()) &&
@@ -111,16 +116,19 @@ static_assert(SortedAndUnique(kBizSteps));
 static_assert(SortedAndUnique(kDispositions));
 static_assert(SortedAndUnique(kSourceDestTypes));
 static_assert(SortedAndUnique(kBizTransactionTypes));
+static_assert(SortedAndUnique(kErrorReasons));
 static_assert(kBizSteps.size() == 41);
 static_assert(kDispositions.size() == 33);
 static_assert(kSourceDestTypes.size() == 3);
 static_assert(kBizTransactionTypes.size() == 12);
+static_assert(kErrorReasons.size() == 2);
 
 constexpr std::array kAllVocabularies = {
     CbvVocabulary::kBizStep,
     CbvVocabulary::kDisposition,
     CbvVocabulary::kSourceDestType,
     CbvVocabulary::kBizTransactionType,
+    CbvVocabulary::kErrorReason,
 };
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
@@ -160,6 +168,8 @@ const char* CbvVocabularyName(CbvVocabulary vocabulary) {
       return "source/destination type";
     case CbvVocabulary::kBizTransactionType:
       return "business transaction type";
+    case CbvVocabulary::kErrorReason:
+      return "error reason";
   }
   ::tracery::CheckFailed(__FILE__, __LINE__, "unknown CbvVocabulary");
 }
@@ -174,6 +184,8 @@ std::string_view CbvWebUriPrefix(CbvVocabulary vocabulary) {
       return "https://ref.gs1.org/cbv/SDT-";
     case CbvVocabulary::kBizTransactionType:
       return "https://ref.gs1.org/cbv/BTT-";
+    case CbvVocabulary::kErrorReason:
+      return "https://ref.gs1.org/cbv/ER-";
   }
   ::tracery::CheckFailed(__FILE__, __LINE__, "unknown CbvVocabulary");
 }
@@ -188,6 +200,8 @@ std::string_view CbvUrnPrefix(CbvVocabulary vocabulary) {
       return "urn:epcglobal:cbv:sdt:";
     case CbvVocabulary::kBizTransactionType:
       return "urn:epcglobal:cbv:btt:";
+    case CbvVocabulary::kErrorReason:
+      return "urn:epcglobal:cbv:er:";
   }
   ::tracery::CheckFailed(__FILE__, __LINE__, "unknown CbvVocabulary");
 }
@@ -202,6 +216,8 @@ std::span<const std::string_view> CbvValues(CbvVocabulary vocabulary) {
       return kSourceDestTypes;
     case CbvVocabulary::kBizTransactionType:
       return kBizTransactionTypes;
+    case CbvVocabulary::kErrorReason:
+      return kErrorReasons;
   }
   ::tracery::CheckFailed(__FILE__, __LINE__, "unknown CbvVocabulary");
 }

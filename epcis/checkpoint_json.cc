@@ -14,6 +14,7 @@
 #include "tracery/core/encoding.h"
 #include "tracery/core/time.h"
 #include "tracery/epcis/cbv.h"
+#include "json_syntax.h"
 
 namespace tracery::epcis {
 namespace {
@@ -56,14 +57,17 @@ constexpr MemberRule kMembers[] = {
     {"bizTransactionList", kAllTypes},
     {"childEPCs", kAggregation | kAssociation},
     {"childQuantityList", kAggregation | kAssociation},
+    {"clientEventID", kAllTypes},
     {"destinationList", kAllTypes},
     {"disposition", kAllTypes},
     {"epcList", kObject | kTransaction},
+    {"errorDeclaration", kAllTypes},
     {"eventID", kAllTypes},
     {"eventTime", kAllTypes},
     {"eventTimeZoneOffset", kAllTypes},
     {"inputEPCList", kTransformation},
     {"inputQuantityList", kTransformation},
+    {"lotNumber", kObject | kTransformation},
     {"outputEPCList", kTransformation},
     {"outputQuantityList", kTransformation},
     {"parentID", kAggregation | kTransaction | kAssociation},
@@ -71,6 +75,7 @@ constexpr MemberRule kMembers[] = {
     {"quantityList", kObject | kTransaction},
     {"readPoint", kAllTypes},
     {"sourceList", kAllTypes},
+    {"transformationID", kTransformation},
     {"type", kAllTypes},
 };
 constexpr bool MembersSorted() {
@@ -115,21 +120,8 @@ std::string Member(const std::string& path, std::string_view name) {
   return path + "." + std::string(name);
 }
 
-// Text from the input, quoted and cut short so that an error message stays readable.
-std::string Shown(std::string_view text) {
-  constexpr size_t kMaxShown = 100;
-  if (text.size() <= kMaxShown) return "'" + std::string(text) + "'";
-  return "'" + std::string(text.substr(0, kMaxShown)) + "...'";
-}
-
 Status Invalid(const std::string& path, std::string_view what) {
   return InvalidArgument(path + ": " + std::string(what));
-}
-
-Status TooLong(const std::string& path, size_t size) {
-  return InvalidArgument(path + ": " + std::to_string(size) + " bytes exceed the limit of " +
-                         std::to_string(kMaxIdentifierBytes) +
-                         " bytes per identifier (kMaxIdentifierBytes)");
 }
 
 const json* Find(const json& object, const char* name) {
@@ -148,41 +140,12 @@ Status CheckMembers(const json& object, const std::string& path,
   return Status::Ok();
 }
 
-// Iterative, so that a hostile nesting depth cannot overflow the stack here either.
-Status CheckDepth(const json& root, const std::string& path) {
-  std::vector<std::pair<const json*, size_t>> pending = {{&root, 1}};
-  while (!pending.empty()) {
-    auto [value, depth] = pending.back();
-    pending.pop_back();
-    if (!value->is_structured()) continue;
-    if (depth > kMaxJsonDepth) {
-      return InvalidArgument(path + ": nesting deeper than " + std::to_string(kMaxJsonDepth) +
-                             " levels (kMaxJsonDepth)");
-    }
-    for (const json& child : *value) pending.emplace_back(&child, depth + 1);
-  }
-  return Status::Ok();
-}
-
 // ---------------------------------------------------------------------------------------------
 // Scalars.
 
 Result<std::string> ReadString(const json& v, const std::string& path) {
   if (!v.is_string()) return Invalid(path, "expected a string");
   return v.get<std::string>();
-}
-
-// An identifier or URI: non-empty, at most kMaxIdentifierBytes, no space or control character.
-Status CheckIdentifier(std::string_view s, const std::string& path) {
-  if (s.empty()) return Invalid(path, "must not be empty");
-  if (s.size() > kMaxIdentifierBytes) return TooLong(path, s.size());
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7f) {
-      return Invalid(path, "must not contain spaces or control characters");
-    }
-  }
-  return Status::Ok();
 }
 
 Result<std::string> ReadIdentifier(const json& v, const std::string& path) {
@@ -230,7 +193,7 @@ Status CheckEventId(std::string_view s, const std::string& path) {
 
 Result<std::string> ReadCbv(const json& v, const std::string& path, CbvVocabulary vocabulary) {
   ASSIGN_OR_RETURN(std::string s, ReadString(v, path));
-  if (s.size() > kMaxIdentifierBytes) return TooLong(path, s.size());
+  if (s.size() > kMaxIdentifierBytes) return IdentifierTooLong(path, s.size());
   auto uri = NormalizeCbv(vocabulary, s);
   if (!uri.ok()) return uri.status().Annotate(path);
   return uri;
@@ -249,81 +212,6 @@ Result<std::string> ReadLocation(const json& v, const std::string& path) {
 // ---------------------------------------------------------------------------------------------
 // Quantities.
 
-// The canonical decimal string of a quantity (see the header).
-Result<std::string> FormatQuantity(double d, const std::string& path) {
-  if (!std::isfinite(d)) return Invalid(path, "must be a finite number");
-  if (d < 0) return Invalid(path, "must not be negative");
-  if (d >= static_cast<double>(kMaxQuantity)) {
-    return InvalidArgument(path + ": must be below 2^53 (kMaxQuantity)");
-  }
-  if (d == std::floor(d)) return std::to_string(static_cast<uint64_t>(d));  // also -0 → "0"
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), d);
-  TRACERY_CHECK(ec == std::errc());
-  return std::string(buf, end);
-}
-
-// digits ["." digits] [("e" | "E") ["+" | "-"] digits]
-bool IsDecimal(std::string_view s) {
-  size_t i = 0;
-  auto digits = [&] {
-    size_t start = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    return i > start;
-  };
-  if (!digits()) return false;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    if (!digits()) return false;
-  }
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    if (!digits()) return false;
-  }
-  return i == s.size();
-}
-
-Result<double> ParseDecimal(std::string_view s, const std::string& path) {
-  if (s.size() > kMaxIdentifierBytes) return TooLong(path, s.size());
-  if (StartsWith(s, "-")) return Invalid(path, "must not be negative");
-  if (!IsDecimal(s)) return Invalid(path, "not a decimal number: " + Shown(s));
-  double d = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-  if (ec == std::errc::result_out_of_range) return Invalid(path, "out of range: " + Shown(s));
-  TRACERY_CHECK(ec == std::errc());
-  TRACERY_CHECK(end == s.data() + s.size());
-  return d;
-}
-
-Result<std::string> ReadQuantityValue(const json& v, const std::string& path) {
-  if (v.is_number_unsigned()) {
-    uint64_t u = v.get<uint64_t>();
-    if (u >= kMaxQuantity) return InvalidArgument(path + ": must be below 2^53 (kMaxQuantity)");
-    return std::to_string(u);
-  }
-  if (v.is_number_integer()) {
-    int64_t i = v.get<int64_t>();
-    if (i < 0) return Invalid(path, "must not be negative");
-    return FormatQuantity(static_cast<double>(i), path);
-  }
-  if (v.is_number_float()) return FormatQuantity(v.get<double>(), path);
-  if (v.is_string()) {
-    ASSIGN_OR_RETURN(double d, ParseDecimal(v.get_ref<const std::string&>(), path));
-    return FormatQuantity(d, path);
-  }
-  return Invalid(path, "expected a number or a decimal string");
-}
-
-// UN/ECE Recommendation 20 unit codes: two or three upper-case letters or digits.
-bool IsUom(std::string_view s) {
-  if (s.size() < 2 || s.size() > 3) return false;
-  for (char c : s) {
-    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
-  }
-  return true;
-}
-
 Result<v1::Quantity> ReadQuantity(const json& v, const std::string& path) {
   if (!v.is_object()) return Invalid(path, "expected an object {\"epcClass\": ...}");
   RETURN_IF_ERROR(CheckMembers(v, path, {"epcClass", "quantity", "uom"}));
@@ -332,7 +220,7 @@ Result<v1::Quantity> ReadQuantity(const json& v, const std::string& path) {
   if (epc_class == nullptr) return Invalid(Member(path, "epcClass"), "required");
   ASSIGN_OR_RETURN(*q.mutable_epc_class(), ReadIdentifier(*epc_class, Member(path, "epcClass")));
   if (const json* quantity = Find(v, "quantity")) {
-    ASSIGN_OR_RETURN(*q.mutable_quantity(), ReadQuantityValue(*quantity, Member(path, "quantity")));
+    ASSIGN_OR_RETURN(*q.mutable_quantity(), CanonicalQuantity(*quantity, Member(path, "quantity")));
   }
   if (const json* uom = Find(v, "uom")) {
     const std::string uom_path = Member(path, "uom");
@@ -444,17 +332,23 @@ Status CheckMembersForType(const json& j, const Paths& p, TypeBit type,
   return Status::Ok();
 }
 
+// Times and offsets are short; longer text is refused before it is echoed in a message.
+constexpr size_t kMaxTimeText = 64;
+
+Result<Timestamp> ReadTime(const json& v, const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadString(v, path));
+  if (text.size() > kMaxTimeText) return Invalid(path, "not an RFC 3339 time");
+  auto ts = ParseRfc3339(text);
+  if (!ts.ok()) return ts.status().Annotate(path);
+  return ts;
+}
+
 Status ReadEventTime(const json& j, const Paths& p, v1::Checkpoint* c) {
-  // Times and offsets are short; longer text is refused before it is echoed in a message.
-  constexpr size_t kMaxTimeText = 64;
   const json* time = Find(j, "eventTime");
   if (time == nullptr) return Invalid(p.Field("eventTime"), "required");
-  ASSIGN_OR_RETURN(std::string text, ReadString(*time, p.Field("eventTime")));
-  if (text.size() > kMaxTimeText) return Invalid(p.Field("eventTime"), "not an RFC 3339 time");
-  auto ts = ParseRfc3339(text);
-  if (!ts.ok()) return ts.status().Annotate(p.Field("eventTime"));
-  c->set_event_time_ms(ts->unix_ms);
-  c->set_event_time_zone_offset_minutes(ts->offset_minutes);
+  ASSIGN_OR_RETURN(Timestamp ts, ReadTime(*time, p.Field("eventTime")));
+  c->set_event_time_ms(ts.unix_ms);
+  c->set_event_time_zone_offset_minutes(ts.offset_minutes);
   if (const json* offset = Find(j, "eventTimeZoneOffset")) {
     const std::string path = p.Field("eventTimeZoneOffset");
     ASSIGN_OR_RETURN(std::string offset_text, ReadString(*offset, path));
@@ -462,6 +356,54 @@ Status ReadEventTime(const json& j, const Paths& p, v1::Checkpoint* c) {
     auto minutes = ParseOffset(offset_text);
     if (!minutes.ok()) return minutes.status().Annotate(path);
     c->set_event_time_zone_offset_minutes(*minutes);
+  }
+  return Status::Ok();
+}
+
+// An event ID the client chose, or one an error declaration names: any absolute URI.
+Result<std::string> ReadUri(const json& v, const std::string& path) {
+  ASSIGN_OR_RETURN(std::string s, ReadIdentifier(v, path));
+  if (!IsAbsoluteUri(s)) return Invalid(path, "expected an absolute URI, got " + Shown(s));
+  return s;
+}
+
+// {"declarationTime": ..., "reason": ..., "correctiveEventIDs": [...]}
+Status ReadErrorDeclaration(const json& v, const std::string& path, v1::ErrorDeclaration* out) {
+  if (!v.is_object()) return Invalid(path, "expected an object");
+  RETURN_IF_ERROR(CheckMembers(v, path, {"declarationTime", "reason", "correctiveEventIDs"}));
+  const json* time = Find(v, "declarationTime");
+  if (time == nullptr) return Invalid(Member(path, "declarationTime"), "required");
+  ASSIGN_OR_RETURN(Timestamp ts, ReadTime(*time, Member(path, "declarationTime")));
+  out->set_declaration_time_ms(ts.unix_ms);
+  if (const json* reason = Find(v, "reason")) {
+    ASSIGN_OR_RETURN(*out->mutable_reason(),
+                     ReadCbv(*reason, Member(path, "reason"), CbvVocabulary::kErrorReason));
+  }
+  if (const json* ids = Find(v, "correctiveEventIDs")) {
+    const std::string ids_path = Member(path, "correctiveEventIDs");
+    RETURN_IF_ERROR(CheckList(*ids, ids_path));
+    for (size_t i = 0; i < ids->size(); ++i) {
+      ASSIGN_OR_RETURN(*out->add_corrective_event_ids(), ReadUri((*ids)[i], Index(ids_path, i)));
+    }
+  }
+  return Status::Ok();
+}
+
+// clientEventID, errorDeclaration, lotNumber and transformationID.
+Status ReadEventLinks(const json& j, const Paths& p, v1::Checkpoint* c) {
+  if (const json* v = Find(j, "clientEventID")) {
+    ASSIGN_OR_RETURN(*c->mutable_client_event_id(), ReadUri(*v, p.Field("clientEventID")));
+  }
+  if (const json* v = Find(j, "errorDeclaration")) {
+    RETURN_IF_ERROR(
+        ReadErrorDeclaration(*v, p.Field("errorDeclaration"), c->mutable_error_declaration()));
+  }
+  if (const json* v = Find(j, "lotNumber")) {
+    ASSIGN_OR_RETURN(*c->mutable_lot_number(), ReadIdentifier(*v, p.Field("lotNumber")));
+  }
+  if (const json* v = Find(j, "transformationID")) {
+    ASSIGN_OR_RETURN(*c->mutable_transformation_id(),
+                     ReadIdentifier(*v, p.Field("transformationID")));
   }
   return Status::Ok();
 }
@@ -585,6 +527,7 @@ Result<v1::Checkpoint> ParseCheckpoint(const json& j, const Paths& p) {
     ASSIGN_OR_RETURN(*c.mutable_parent_id(), ReadIdentifier(*v, p.Field("parentID")));
   }
   RETURN_IF_ERROR(ReadLists(j, p, &c));
+  RETURN_IF_ERROR(ReadEventLinks(j, p, &c));
   RETURN_IF_ERROR(ReadPayloadHash(j, p, dumped, &c));
   return c;
 }
@@ -631,58 +574,23 @@ void PutString(json& j, const char* name, const std::string& value) {
   if (!value.empty()) j[name] = value;
 }
 
+json ErrorDeclarationJson(const v1::ErrorDeclaration& d) {
+  json j = json::object();
+  j["declarationTime"] = FormatRfc3339Utc(d.declaration_time_ms());
+  PutString(j, "reason", d.reason());
+  if (!d.corrective_event_ids().empty()) {
+    json ids = json::array();
+    for (const std::string& id : d.corrective_event_ids()) ids.push_back(id);
+    j["correctiveEventIDs"] = std::move(ids);
+  }
+  return j;
+}
+
 void PutList(json& j, const char* name, const RepeatedPtrField<std::string>& list) {
   if (list.empty()) return;
   json array = json::array();
   for (const std::string& s : list) array.push_back(s);
   j[name] = std::move(array);
-}
-
-// Thrown from the parser callback to stop parsing; caught in ParseBody.
-struct BodyRejected {
-  Status status;
-};
-
-Result<json> ParseBody(std::string_view body) {
-  // The keys seen so far in each object being parsed, innermost last.
-  std::vector<std::set<std::string>> keys;
-  json::parser_callback_t callback = [&keys](int depth, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-      case json::parse_event_t::array_start:
-        if (static_cast<size_t>(depth) >= kMaxJsonDepth) {
-          throw BodyRejected{InvalidArgument("body: nesting deeper than " +
-                                             std::to_string(kMaxJsonDepth) +
-                                             " levels (kMaxJsonDepth)")};
-        }
-        if (event == json::parse_event_t::object_start) keys.emplace_back();
-        break;
-      case json::parse_event_t::object_end:
-        keys.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!keys.back().insert(parsed.get<std::string>()).second) {
-          throw BodyRejected{InvalidArgument("body: duplicate member " +
-                                             Shown(parsed.get<std::string>()) + " in an object")};
-        }
-        break;
-      default:
-        break;
-    }
-    return true;
-  };
-  try {
-    return json::parse(body.begin(), body.end(), callback);
-  } catch (const BodyRejected& rejected) {
-    return rejected.status;
-  } catch (const json::parse_error& e) {
-    std::string what = e.what();
-    size_t bracket = what.find("] ");
-    if (bracket != std::string::npos) what = what.substr(bracket + 2);
-    return InvalidArgument("body: not valid JSON at byte " + std::to_string(e.byte) + ": " + what);
-  } catch (const json::exception& e) {
-    return InvalidArgument(std::string("body: not valid JSON: ") + e.what());
-  }
 }
 
 }  // namespace
@@ -723,13 +631,20 @@ json CheckpointToJson(const v1::Checkpoint& c) {
     j["bizTransactionList"] = TypedIdListJson(c.biz_transaction_list(), "bizTransaction");
   }
   if (!c.payload_hash().empty()) j["payloadHash"] = HexEncode(c.payload_hash());
+  PutString(j, "clientEventID", c.client_event_id());
+  if (c.has_error_declaration()) j["errorDeclaration"] = ErrorDeclarationJson(c.error_declaration());
+  PutString(j, "lotNumber", c.lot_number());
+  PutString(j, "transformationID", c.transformation_id());
   return j;
 }
 
 Result<std::vector<v1::Checkpoint>> CheckpointsFromJsonText(std::string_view body,
                                                             size_t max_checkpoints) {
   TRACERY_CHECK(max_checkpoints >= 1);
-  ASSIGN_OR_RETURN(json j, ParseBody(body));
+  json j;
+  if (std::optional<JsonTextProblem> problem = ParseJsonText(body, &j)) {
+    return InvalidArgument("body: " + problem->detail);
+  }
   std::vector<v1::Checkpoint> out;
   if (j.is_object()) {
     ASSIGN_OR_RETURN(v1::Checkpoint c, ParseCheckpoint(j, Paths("")));

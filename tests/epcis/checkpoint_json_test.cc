@@ -821,5 +821,68 @@ TEST(CheckpointJsonTest, ReadPointAndBizLocationAcceptAPlainString) {
   EXPECT_EQ(out["bizLocation"], (json{{"id", "urn:epc:id:sgln:0614141.07346.0"}}));
 }
 
+TEST(CheckpointJsonTest, EventLinksRoundTrip) {
+  json j = Minimal();
+  j["type"] = "TransformationEvent";
+  j.erase("action");
+  j["clientEventID"] = "urn:uuid:4f2c3d6e-1b7a-4c55-9d1e-2a7b8c9d0e1f";
+  j["errorDeclaration"] = {{"declarationTime", "2024-01-03T00:00:00+01:00"},
+                           {"reason", "incorrect_data"},
+                           {"correctiveEventIDs", {"urn:uuid:404d95fc-9457-4a51-bd6a-0bba133845a8"}}};
+  j["lotNumber"] = "LOT-7";
+  j["transformationID"] = "https://id.gs1.org/253/40123455555541234";
+  v1::Checkpoint c = Parsed(j);
+  EXPECT_EQ(c.client_event_id(), "urn:uuid:4f2c3d6e-1b7a-4c55-9d1e-2a7b8c9d0e1f");
+  EXPECT_EQ(c.error_declaration().declaration_time_ms(), 1704236400000);
+  EXPECT_EQ(c.error_declaration().reason(), "https://ref.gs1.org/cbv/ER-incorrect_data");
+  EXPECT_EQ(c.error_declaration().corrective_event_ids_size(), 1);
+  EXPECT_EQ(c.lot_number(), "LOT-7");
+  EXPECT_EQ(c.transformation_id(), "https://id.gs1.org/253/40123455555541234");
+  const json out = CheckpointToJson(c);
+  EXPECT_EQ(out["errorDeclaration"]["declarationTime"], "2024-01-02T23:00:00.000Z");
+  v1::Checkpoint again = Parsed(out);
+  EXPECT_TRUE(MessageDifferencer::Equals(c, again)) << c.DebugString() << again.DebugString();
+
+  // A declaration with its time only is still a declaration.
+  j = Minimal();
+  j["errorDeclaration"] = {{"declarationTime", "1970-01-01T00:00:00Z"}};
+  c = Parsed(j);
+  EXPECT_TRUE(c.has_error_declaration());
+  EXPECT_TRUE(MessageDifferencer::Equals(c, Parsed(CheckpointToJson(c))));
+  EXPECT_FALSE(CheckpointToJson(Parsed(Minimal())).contains("errorDeclaration"));
+}
+
+TEST(CheckpointJsonTest, EventLinkErrors) {
+  struct Case {
+    const char* member;
+    json value;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"clientEventID", "not-a-uri", "clientEventID: expected an absolute URI, got 'not-a-uri'"},
+      {"clientEventID", 7, "clientEventID: expected a string"},
+      {"errorDeclaration", json::object(), "errorDeclaration.declarationTime: required"},
+      {"errorDeclaration", {{"declarationTime", "2024-01-03T00:00:00Z"}, {"reason", "oops"}},
+       "errorDeclaration.reason: 'oops' is not a CBV 2.0 error reason; write a URI for a "
+       "user-defined one"},
+      {"errorDeclaration", {{"declarationTime", "2024-01-03T00:00:00Z"}, {"foo", 1}},
+       "errorDeclaration: unknown member 'foo'"},
+      {"errorDeclaration",
+       {{"declarationTime", "2024-01-03T00:00:00Z"}, {"correctiveEventIDs", {"x y"}}},
+       "errorDeclaration.correctiveEventIDs[0]: must not contain spaces or control characters"},
+      {"lotNumber", "", "lotNumber: must not be empty"},
+      {"transformationID", "urn:x", "transformationID: not a field of ObjectEvent"},
+  };
+  for (const Case& c : cases) {
+    json j = Minimal();
+    j[c.member] = c.value;
+    EXPECT_EQ(ErrorOf(j).message(), c.message) << j.dump();
+  }
+  json j = Minimal();
+  j["type"] = "AggregationEvent";
+  j["lotNumber"] = "LOT-7";
+  EXPECT_EQ(ErrorOf(j).message(), "lotNumber: not a field of AggregationEvent");
+}
+
 }  // namespace
 }  // namespace tracery::epcis

@@ -22,10 +22,11 @@ enum class CbvVocabulary {
   kDisposition,         // Disp-,    urn:epcglobal:cbv:disp:
   kSourceDestType,      // SDT-,     urn:epcglobal:cbv:sdt:
   kBizTransactionType,  // BTT-,     urn:epcglobal:cbv:btt:
+  kErrorReason,         // ER-,      urn:epcglobal:cbv:er:   (errorDeclaration reason)
 };
 
 // The vocabulary's name in messages: "business step", "disposition", "source/destination type",
-// "business transaction type".
+// "business transaction type", "error reason".
 const char* CbvVocabularyName(CbvVocabulary vocabulary);
 // "https://ref.gs1.org/cbv/BizStep-" and so on.
 std::string_view CbvWebUriPrefix(CbvVocabulary vocabulary);
