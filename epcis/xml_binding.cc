@@ -731,9 +731,9 @@ Result<json> Converter::Document(const xmlNode* root) {
   }
   RETURN_IF_ERROR(ExtensionAttributes(root, doc, {"schemaVersion", "creationDate"}));
 
-  ASSIGN_OR_RETURN(Content content, ContentOf(root, problem_));
+  ASSIGN_OR_RETURN(std::vector<const xmlNode*> children, Unwrapped(root));
   bool has_body = false;
-  for (const xmlNode* child : content.elements) {
+  for (const xmlNode* child : children) {
     if (Is(child, "EPCISHeader") && !doc.contains("epcisHeader") && !has_body) {
       json header = json::object();
       RETURN_IF_ERROR(Header(child, header));
@@ -948,6 +948,11 @@ bool IsEventType(std::string_view name) {
 
 Result<json> Converter::Event(const xmlNode* node) {
   RETURN_IF_ERROR(CheckDepth(node));
+  if (Is(node, "QuantityEvent")) {
+    return FailAt(problem_, node, "xml.structure",
+                  "QuantityEvent (deprecated since EPCIS 1.1, removed in 2.0) is not supported; "
+                  "an ObjectEvent with a quantityList says the same");
+  }
   if (!IsEpcisElement(node) || !IsEventType(LocalName(node))) {
     return FailAt(problem_, node, "xml.structure",
                   "<" + QualifiedName(node) +

@@ -614,6 +614,14 @@ TEST(XmlBindingTest, HeaderExtensionsAndEmptyBody) {
   EXPECT_EQ(doc["ex:batch"], "7");
   EXPECT_EQ(doc["epcisHeader"], json::parse(R"({"ex:info": "i"})"));
   EXPECT_EQ(doc["epcisBody"], json::parse(R"({"eventList": []})"));
+
+  // EPCIS 1.2 also has an <extension> directly under the document.
+  const json v12 = Convert(R"(<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:1"
+      xmlns:ex="http://ex.com/" schemaVersion="1.2" creationDate="2024-01-02T03:04:05Z">
+    <EPCISBody><EventList/></EPCISBody>
+    <extension><ex:trailer>t</ex:trailer></extension>
+  </epcis:EPCISDocument>)");
+  EXPECT_EQ(v12["ex:trailer"], "t");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -756,6 +764,11 @@ TEST(XmlRefusalTest, StructureProblemsNameTheElement) {
 
   p = ProblemOf(Doc2(R"(<ObjectEvent><action a="1">ADD</action></ObjectEvent>)"));
   EXPECT_EQ(p.field, "EPCISDocument/EPCISBody/EventList/ObjectEvent/action");
+
+  p = ProblemOf(Doc2(R"(<QuantityEvent><epcClass>urn:epc:idpat:sgtin:0614141.107346.*</epcClass>
+      <quantity>3</quantity></QuantityEvent>)"));
+  EXPECT_EQ(p.field, "EPCISDocument/EPCISBody/EventList/QuantityEvent");
+  EXPECT_THAT(p.detail, HasSubstr("quantityList"));
 
   p = ProblemOf(Doc2(R"(<Event/>)"));
   EXPECT_EQ(p.field, "EPCISDocument/EPCISBody/EventList/Event");
