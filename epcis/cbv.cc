@@ -124,10 +124,8 @@ static_assert(kBizTransactionTypes.size() == 12);
 static_assert(kErrorReasons.size() == 2);
 
 constexpr std::array kAllVocabularies = {
-    CbvVocabulary::kBizStep,
-    CbvVocabulary::kDisposition,
-    CbvVocabulary::kSourceDestType,
-    CbvVocabulary::kBizTransactionType,
+    CbvVocabulary::kBizStep,        CbvVocabulary::kDisposition,
+    CbvVocabulary::kSourceDestType, CbvVocabulary::kBizTransactionType,
     CbvVocabulary::kErrorReason,
 };
 

@@ -10,11 +10,11 @@
 #include <utility>
 #include <vector>
 
+#include "json_syntax.h"
 #include "tracery/core/crypto.h"
 #include "tracery/core/encoding.h"
 #include "tracery/core/time.h"
 #include "tracery/epcis/cbv.h"
-#include "json_syntax.h"
 
 namespace tracery::epcis {
 namespace {
@@ -632,7 +632,8 @@ json CheckpointToJson(const v1::Checkpoint& c) {
   }
   if (!c.payload_hash().empty()) j["payloadHash"] = HexEncode(c.payload_hash());
   PutString(j, "clientEventID", c.client_event_id());
-  if (c.has_error_declaration()) j["errorDeclaration"] = ErrorDeclarationJson(c.error_declaration());
+  if (c.has_error_declaration())
+    j["errorDeclaration"] = ErrorDeclarationJson(c.error_declaration());
   PutString(j, "lotNumber", c.lot_number());
   PutString(j, "transformationID", c.transformation_id());
   return j;

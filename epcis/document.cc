@@ -24,7 +24,8 @@ std::string MediaType(std::string_view content_type) {
   content_type = content_type.substr(0, content_type.find(';'));
   std::string media;
   for (char c : content_type) {
-    if (c != ' ' && c != '\t') media += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (c != ' ' && c != '\t')
+      media += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return media;
 }
@@ -56,12 +57,16 @@ Result<json> ReadText(std::string_view text, Binding binding, bool is_document,
     Result<json> converted =
         is_document ? XmlDocumentToJson(text, &xml_problem) : XmlEventToJson(text, &xml_problem);
     if (!converted.ok()) {
-      if (xml_problem.field.empty()) xml_problem = {root, "binding.xml", converted.status().message()};
+      if (xml_problem.field.empty())
+        xml_problem = {root, "binding.xml", converted.status().message()};
       return Refuse(std::move(xml_problem), problem);
     }
     j = std::move(converted).value();
     Status depth = CheckDepth(j, root);
-    if (!depth.ok()) return Refuse({root, "json.depth", depth.message()}, problem);
+    if (!depth.ok()) {
+      // The message is "<root>: nesting deeper than ..."; the Problem names the root apart.
+      return Refuse({root, "json.depth", depth.message().substr(root.size() + 2)}, problem);
+    }
     return j;
   }
   if (std::optional<JsonTextProblem> p = ParseJsonText(text, &j)) {
@@ -82,12 +87,14 @@ std::optional<Problem> CheckHeader(const json& j) {
                          : "must be EPCISDocument"};
   }
   const json* context = Find(j, "@context");
-  if (context == nullptr || !(context->is_string() || context->is_array() || context->is_object())) {
+  if (context == nullptr ||
+      !(context->is_string() || context->is_array() || context->is_object())) {
     return Problem{"@context", "document.context",
                    "required: a context URL, an object, or an array of them"};
   }
   const json* version = Find(j, "schemaVersion");
-  if (version == nullptr || !version->is_string() || version->get_ref<const std::string&>().empty()) {
+  if (version == nullptr || !version->is_string() ||
+      version->get_ref<const std::string&>().empty()) {
     return Problem{"schemaVersion", "document.schemaVersion", "required: a string such as \"2.0\""};
   }
   const json* created = Find(j, "creationDate");
@@ -101,7 +108,8 @@ std::optional<Problem> CheckHeader(const json& j) {
   }
   for (auto it = body->begin(); it != body->end(); ++it) {
     if (it.key() != "eventList") {
-      return Problem{"epcisBody." + it.key(), "member.unknown", "a capture document's epcisBody "
+      return Problem{"epcisBody." + it.key(), "member.unknown",
+                     "a capture document's epcisBody "
                      "holds an eventList only"};
     }
   }
@@ -143,7 +151,8 @@ Result<Document> ParseDocument(std::string_view text, Binding binding, Problem* 
   for (size_t i = 0; i < events.size(); ++i) {
     Event event{std::move(events[i]), doc.context};
     const std::string path = "epcisBody.eventList[" + std::to_string(i) + "]";
-    if (std::optional<Problem> p = ValidateEvent(event, path)) return Refuse(std::move(*p), problem);
+    if (std::optional<Problem> p = ValidateEvent(event, path))
+      return Refuse(std::move(*p), problem);
     doc.events.push_back(std::move(event));
   }
   j.erase("epcisBody");

@@ -65,7 +65,8 @@ class CheckpointBuilder {
     out_["eventID"] = hash_id;
     out_["type"] = Get(e_, "type");
     if (const json* v = Find(e_, "action")) out_["action"] = *v;
-    if (const json* v = Find(e_, "eventID"); v != nullptr && *v != hash_id) out_["clientEventID"] = *v;
+    if (const json* v = Find(e_, "eventID"); v != nullptr && *v != hash_id)
+      out_["clientEventID"] = *v;
     ASSIGN_OR_RETURN(out_["eventTime"], UtcTime(Get(e_, "eventTime"), "eventTime"));
     out_["eventTimeZoneOffset"] = Get(e_, "eventTimeZoneOffset");
     RETURN_IF_ERROR(PutVocab("bizStep", Vocabulary::kBizStep));
@@ -81,7 +82,8 @@ class CheckpointBuilder {
     }
     RETURN_IF_ERROR(PutTyped("sourceList", "source", Vocabulary::kSourceDestType));
     RETURN_IF_ERROR(PutTyped("destinationList", "destination", Vocabulary::kSourceDestType));
-    RETURN_IF_ERROR(PutTyped("bizTransactionList", "bizTransaction", Vocabulary::kBizTransactionType));
+    RETURN_IF_ERROR(
+        PutTyped("bizTransactionList", "bizTransaction", Vocabulary::kBizTransactionType));
     RETURN_IF_ERROR(PutErrorDeclaration());
     PutLotNumber();
     return std::move(out_);
@@ -197,7 +199,8 @@ std::string EventPayload(const Event& event) {
   json payload = event.json;
   if (payload.is_object()) {
     payload.erase("recordTime");
-    if (!payload.contains("@context") && !event.context.is_null()) payload["@context"] = event.context;
+    if (!payload.contains("@context") && !event.context.is_null())
+      payload["@context"] = event.context;
   }
   // Parsed text is valid UTF-8; `replace` only keeps a value built in memory from throwing.
   return payload.dump(-1, ' ', false, json::error_handler_t::replace);

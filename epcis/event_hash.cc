@@ -163,10 +163,14 @@ struct OrderedField {
 };
 
 constexpr OrderedField kSensorMetadataOrder[] = {
-    {"time", Kind::kTime, {}},           {"startTime", Kind::kTime, {}},
-    {"endTime", Kind::kTime, {}},        {"deviceID", Kind::kValue, {}},
-    {"deviceMetadata", Kind::kValue, {}}, {"rawData", Kind::kValue, {}},
-    {"dataProcessingMethod", Kind::kValue, {}}, {"bizRules", Kind::kValue, {}},
+    {"time", Kind::kTime, {}},
+    {"startTime", Kind::kTime, {}},
+    {"endTime", Kind::kTime, {}},
+    {"deviceID", Kind::kValue, {}},
+    {"deviceMetadata", Kind::kValue, {}},
+    {"rawData", Kind::kValue, {}},
+    {"dataProcessingMethod", Kind::kValue, {}},
+    {"bizRules", Kind::kValue, {}},
 };
 
 constexpr OrderedField kSensorReportOrder[] = {
@@ -201,12 +205,35 @@ constexpr OrderedField kQuantityOrder[] = {
 // The members of an event that are not user extensions. Those the hash leaves out (rule: eventID,
 // recordTime, errorDeclaration, certificationInfo) are here too.
 constexpr std::string_view kStandardMembers[] = {
-    "@context", "type", "eventID", "recordTime", "errorDeclaration", "certificationInfo",
-    "eventTime", "eventTimeZoneOffset", "epcList", "parentID", "inputEPCList", "childEPCs",
-    "quantityList", "childQuantityList", "inputQuantityList", "outputEPCList",
-    "outputQuantityList", "action", "transformationID", "bizStep", "disposition",
-    "persistentDisposition", "readPoint", "bizLocation", "bizTransactionList", "sourceList",
-    "destinationList", "sensorElementList", "ilmd",
+    "@context",
+    "type",
+    "eventID",
+    "recordTime",
+    "errorDeclaration",
+    "certificationInfo",
+    "eventTime",
+    "eventTimeZoneOffset",
+    "epcList",
+    "parentID",
+    "inputEPCList",
+    "childEPCs",
+    "quantityList",
+    "childQuantityList",
+    "inputQuantityList",
+    "outputEPCList",
+    "outputQuantityList",
+    "action",
+    "transformationID",
+    "bizStep",
+    "disposition",
+    "persistentDisposition",
+    "readPoint",
+    "bizLocation",
+    "bizTransactionList",
+    "sourceList",
+    "destinationList",
+    "sensorElementList",
+    "ilmd",
 };
 
 class PreHash {
@@ -254,7 +281,9 @@ class PreHash {
     return it == object.end() ? kNull : *it;
   }
 
-  static std::string Value(const json& v) { return v.is_null() ? "" : CanonicalValue(ScalarText(v)); }
+  static std::string Value(const json& v) {
+    return v.is_null() ? "" : CanonicalValue(ScalarText(v));
+  }
 
   std::string VocabularyValue(const json& v, Vocabulary vocabulary) const {
     if (v.is_null()) return "";
@@ -327,13 +356,13 @@ class PreHash {
 
   std::string QuantityList(std::string_view name) const {
     std::vector<std::string> entries;
-    for (const json& q : Array(name)) entries.push_back(Group("quantityElement", Ordered(q, kQuantityOrder)));
+    for (const json& q : Array(name))
+      entries.push_back(Group("quantityElement", Ordered(q, kQuantityOrder)));
     return Group(name, Concat(std::move(entries)));
   }
 
   // Rule 13: the type first, then the identifier; entries sorted as wholes.
-  std::string TypedList(std::string_view name, std::string_view id_member,
-                        Vocabulary types) const {
+  std::string TypedList(std::string_view name, std::string_view id_member, Vocabulary types) const {
     std::vector<std::string> entries;
     for (const json& entry : Array(name)) {
       entries.push_back(Pair("type", VocabularyValue(Member(entry, "type"), types)) +
@@ -383,9 +412,9 @@ class PreHash {
       }
       for (std::string& s : Extensions(element, kElementMembers)) nested.push_back(std::move(s));
       KeepNested("sensorElement", std::move(nested), &extensions_);
-      elements.push_back(Group("sensorElement",
-                               Group("sensorMetadata", Ordered(metadata, kSensorMetadataOrder)) +
-                                   Concat(std::move(reports))));
+      elements.push_back(
+          Group("sensorElement", Group("sensorMetadata", Ordered(metadata, kSensorMetadataOrder)) +
+                                     Concat(std::move(reports))));
     }
     return Concat(std::move(elements));
   }

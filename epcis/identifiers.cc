@@ -27,7 +27,9 @@ bool IsCset82(char c) {
 }
 
 // GS1 AI encodable character set 39 (component/part identifiers, AI 8010).
-bool IsCset39(char c) { return (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '#' || c == '-' || c == '/'; }
+bool IsCset39(char c) {
+  return (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '#' || c == '-' || c == '/';
+}
 
 // The GS1 check digit of `digits` (the key without its check digit): weights 3, 1, 3, ... from
 // the right, and the digit that brings the sum to a multiple of 10.
@@ -93,8 +95,8 @@ Result<std::string> ReadComponent(std::string_view id, std::string_view text, st
   std::optional<std::string> raw = Unescape(text);
   if (!raw) return Malformed(id, std::string(what) + " has a broken %-escape");
   if (raw->empty() || raw->size() > max_length) {
-    return Malformed(id, std::string(what) + " must have 1 to " + std::to_string(max_length) +
-                             " characters");
+    return Malformed(
+        id, std::string(what) + " must have 1 to " + std::to_string(max_length) + " characters");
   }
   for (char c : *raw) {
     if (digits_only ? !IsDigit(c) : !IsCset82(c)) {
@@ -159,8 +161,8 @@ constexpr NumericScheme kNumericSchemes[] = {
 struct AlphanumericScheme {
   std::string_view urn_prefix;
   std::string_view ai;
-  bool cset39;       // cpi's reference is CSET 39, the others' CSET 82
-  Tail tail;         // kNone, kQualifier ("8011": cpi serial) or kPattern
+  bool cset39;  // cpi's reference is CSET 39, the others' CSET 82
+  Tail tail;    // kNone, kQualifier ("8011": cpi serial) or kPattern
 };
 
 constexpr AlphanumericScheme kAlphanumericSchemes[] = {
@@ -206,14 +208,15 @@ Result<std::string> NumericUrnToDigitalLink(std::string_view id, const NumericSc
     return Malformed(id, "company prefix and reference must be " + std::to_string(s.digits) +
                              " digits together");
   }
-  std::string digits = s.indicator_first && !f[1].empty()
-                           ? std::string(f[1].substr(0, 1)) + std::string(f[0]) +
-                                 std::string(f[1].substr(1))
-                           : std::string(f[0]) + std::string(f[1]);
+  std::string digits =
+      s.indicator_first && !f[1].empty()
+          ? std::string(f[1].substr(0, 1)) + std::string(f[0]) + std::string(f[1].substr(1))
+          : std::string(f[0]) + std::string(f[1]);
   std::string key = std::string(s.key_prefix) + digits + CheckDigit(digits);
   for (size_t i = 0; i < s.two_digit_fields; ++i) {
     std::string_view part = f[2 + i];
-    if (part.size() != 2 || !IsDigits(part)) return Malformed(id, "piece and total must be 2 digits");
+    if (part.size() != 2 || !IsDigits(part))
+      return Malformed(id, "piece and total must be 2 digits");
     key += part;
   }
   std::string uri = std::string(kCanonicalHost) + std::string(s.ai) + "/" + key;
@@ -225,7 +228,8 @@ Result<std::string> NumericUrnToDigitalLink(std::string_view id, const NumericSc
       if (tail != "*") return Malformed(id, "the last field of a class-level pattern must be '*'");
       return uri;
     case Tail::kGlnExtension: {
-      ASSIGN_OR_RETURN(std::string ext, ReadComponent(id, tail, "the extension", s.max_tail, false));
+      ASSIGN_OR_RETURN(std::string ext,
+                       ReadComponent(id, tail, "the extension", s.max_tail, false));
       if (ext == "0") return uri;
       return uri + "/254/" + Escape(ext);
     }
@@ -267,7 +271,8 @@ Result<std::string> AlphanumericUrnToDigitalLink(std::string_view id, const Alph
     return uri;
   }
   if (s.tail == Tail::kQualifier) {
-    ASSIGN_OR_RETURN(std::string serial, ReadComponent(id, f[2], "the serial", kMaxCpiSerial, true));
+    ASSIGN_OR_RETURN(std::string serial,
+                     ReadComponent(id, f[2], "the serial", kMaxCpiSerial, true));
     return uri + "/8011/" + serial;
   }
   return uri;
@@ -333,8 +338,8 @@ struct QualifierSpec {
 };
 
 constexpr QualifierSpec kQualifiers[] = {
-    {"10", "lot", 20, false},    {"21", "ser", 20, false},   {"22", "cpv", 20, false},
-    {"235", "tpx", 28, false},   {"254", "glnx", 20, false}, {"8011", "cpsn", 12, true},
+    {"10", "lot", 20, false},   {"21", "ser", 20, false},   {"22", "cpv", 20, false},
+    {"235", "tpx", 28, false},  {"254", "glnx", 20, false}, {"8011", "cpsn", 12, true},
     {"8019", "srin", 10, true},
 };
 
@@ -401,9 +406,8 @@ Result<std::string> ReadKeyValue(std::string_view id, const PrimaryKey& k, std::
         return Malformed(id, what + " must start with " + std::to_string(k.length) + " digits");
       }
       if (raw->size() == k.length) return std::move(*raw);
-      ASSIGN_OR_RETURN(std::string serial,
-                       ReadComponent(id, raw->substr(k.length), "the serial", k.max_serial,
-                                     k.serial_digits_only));
+      ASSIGN_OR_RETURN(std::string serial, ReadComponent(id, raw->substr(k.length), "the serial",
+                                                         k.max_serial, k.serial_digits_only));
       return std::string(key) + serial;
     }
     case KeyFormat::kText:
@@ -453,8 +457,8 @@ std::optional<Result<std::string>> DigitalLinkToCanonical(std::string_view id) {
   for (size_t i = at + 2; i < segments.size(); i += 2) {
     const QualifierSpec* q = FindQualifier(segments[i]);
     if (q == nullptr || (!Contains(key.kept, q->ai) && key.dropped[0] != q->ai)) {
-      return Malformed(id, Shown(segments[i]) + " is not a key qualifier of AI (" +
-                               std::string(key.ai) + ")");
+      return Malformed(
+          id, Shown(segments[i]) + " is not a key qualifier of AI (" + std::string(key.ai) + ")");
     }
     auto value = ReadComponent(id, segments[i + 1], "the value of AI (" + std::string(q->ai) + ")",
                                q->max_length, q->digits_only);

@@ -24,7 +24,8 @@ constexpr std::pair<std::string_view, std::string_view> kWellKnown[] = {
 };
 
 std::string Normalised(std::string iri) {
-  if (iri == "https://gs1.org/voc/" || iri == "http://gs1.org/voc/") return std::string(kGs1Vocabulary);
+  if (iri == "https://gs1.org/voc/" || iri == "http://gs1.org/voc/")
+    return std::string(kGs1Vocabulary);
   return iri;
 }
 

@@ -18,8 +18,8 @@ namespace {
 
 using nlohmann::json;
 
-#define RETURN_IF_PROBLEM(expr)                      \
-  do {                                               \
+#define RETURN_IF_PROBLEM(expr)                        \
+  do {                                                 \
     if (std::optional<Problem> _p = (expr)) return _p; \
   } while (0)
 
@@ -96,7 +96,8 @@ MaybeProblem Uri(const json& v, const std::string& path, std::string_view rule) 
   const std::string& s = v.get_ref<const std::string&>();
   Status status = CheckIdentifier(s, path);
   if (!status.ok()) return Make(path, std::string(rule), Detail(status, path));
-  if (!IsAbsoluteUri(s)) return Make(path, std::string(rule), "expected an absolute URI, got " + Shown(s));
+  if (!IsAbsoluteUri(s))
+    return Make(path, std::string(rule), "expected an absolute URI, got " + Shown(s));
   return std::nullopt;
 }
 
@@ -290,9 +291,8 @@ constexpr char kDestination[] = "destination";
 constexpr char kBizTransaction[] = "bizTransaction";
 
 MaybeProblem PersistentDisposition(const json& v, const std::string& path, const Namespaces& ns) {
-  static constexpr MemberRule kRules[] = {
-      {"set", ListOf<VocabMember<Vocabulary::kDisposition>>},
-      {"unset", ListOf<VocabMember<Vocabulary::kDisposition>>}};
+  static constexpr MemberRule kRules[] = {{"set", ListOf<VocabMember<Vocabulary::kDisposition>>},
+                                          {"unset", ListOf<VocabMember<Vocabulary::kDisposition>>}};
   RETURN_IF_PROBLEM(Members(v, path, kRules, false, ns));
   if (!NonEmpty(v, "set") && !NonEmpty(v, "unset")) {
     return Make(path, "persistentDisposition.required", "needs a non-empty set or unset");
@@ -305,10 +305,9 @@ MaybeProblem CorrectiveEventId(const json& v, const std::string& path, const Nam
 }
 
 MaybeProblem ErrorDeclaration(const json& v, const std::string& path, const Namespaces& ns) {
-  static constexpr MemberRule kRules[] = {
-      {"declarationTime", TimeMember<kDeclarationTime>},
-      {"reason", VocabMember<Vocabulary::kErrorReason>},
-      {"correctiveEventIDs", ListOf<CorrectiveEventId>}};
+  static constexpr MemberRule kRules[] = {{"declarationTime", TimeMember<kDeclarationTime>},
+                                          {"reason", VocabMember<Vocabulary::kErrorReason>},
+                                          {"correctiveEventIDs", ListOf<CorrectiveEventId>}};
   RETURN_IF_PROBLEM(Members(v, path, kRules, true, ns));
   return Required(v, path, "declarationTime");
 }
@@ -338,38 +337,37 @@ MaybeProblem SensorUom(const json& v, const std::string& path, const Namespaces&
 
 MaybeProblem SensorMetadata(const json& v, const std::string& path, const Namespaces& ns) {
   static constexpr MemberRule kRules[] = {
-      {"time", TimeMember<kTimeMember>},   {"startTime", TimeMember<kStartTime>},
-      {"endTime", TimeMember<kEndTime>},   {"deviceID", Identifier},
-      {"deviceMetadata", Identifier},      {"rawData", Identifier},
+      {"time", TimeMember<kTimeMember>},    {"startTime", TimeMember<kStartTime>},
+      {"endTime", TimeMember<kEndTime>},    {"deviceID", Identifier},
+      {"deviceMetadata", Identifier},       {"rawData", Identifier},
       {"dataProcessingMethod", Identifier}, {"bizRules", Identifier}};
   return Members(v, path, kRules, true, ns);
 }
 
 MaybeProblem SensorReport(const json& v, const std::string& path, const Namespaces& ns) {
-  static constexpr MemberRule kRules[] = {
-      {"type", VocabMember<Vocabulary::kMeasurementType>},
-      {"exception", VocabMember<Vocabulary::kSensorAlertType>},
-      {"deviceID", Identifier},
-      {"deviceMetadata", Identifier},
-      {"rawData", Identifier},
-      {"dataProcessingMethod", Identifier},
-      {"time", TimeMember<kTimeMember>},
-      {"microorganism", PlainUri},
-      {"chemicalSubstance", PlainUri},
-      {"value", Number},
-      {"component", VocabMember<Vocabulary::kComponent>},
-      {"stringValue", Text},
-      {"booleanValue", Boolean},
-      {"hexBinaryValue", HexBinary},
-      {"uriValue", PlainUri},
-      {"minValue", Number},
-      {"maxValue", Number},
-      {"meanValue", Number},
-      {"sDev", Number},
-      {"percRank", Number},
-      {"percValue", Number},
-      {"uom", SensorUom},
-      {"coordinateReferenceSystem", PlainUri}};
+  static constexpr MemberRule kRules[] = {{"type", VocabMember<Vocabulary::kMeasurementType>},
+                                          {"exception", VocabMember<Vocabulary::kSensorAlertType>},
+                                          {"deviceID", Identifier},
+                                          {"deviceMetadata", Identifier},
+                                          {"rawData", Identifier},
+                                          {"dataProcessingMethod", Identifier},
+                                          {"time", TimeMember<kTimeMember>},
+                                          {"microorganism", PlainUri},
+                                          {"chemicalSubstance", PlainUri},
+                                          {"value", Number},
+                                          {"component", VocabMember<Vocabulary::kComponent>},
+                                          {"stringValue", Text},
+                                          {"booleanValue", Boolean},
+                                          {"hexBinaryValue", HexBinary},
+                                          {"uriValue", PlainUri},
+                                          {"minValue", Number},
+                                          {"maxValue", Number},
+                                          {"meanValue", Number},
+                                          {"sDev", Number},
+                                          {"percRank", Number},
+                                          {"percValue", Number},
+                                          {"uom", SensorUom},
+                                          {"coordinateReferenceSystem", PlainUri}};
   return Members(v, path, kRules, true, ns);
 }
 

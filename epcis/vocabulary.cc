@@ -85,7 +85,8 @@ Result<std::string> VocabularyUri(Vocabulary vocabulary, std::string_view value,
   }
   if (std::optional<std::string> uri = BareTermUri(vocabulary, expanded)) return *uri;
   if (!IsAbsoluteUri(expanded) || HasSpaceOrControl(expanded)) {
-    return InvalidArgument(Shown(value) + " is neither a term of the vocabulary nor an absolute URI");
+    return InvalidArgument(Shown(value) +
+                           " is neither a term of the vocabulary nor an absolute URI");
   }
   return expanded;
 }

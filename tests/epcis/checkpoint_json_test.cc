@@ -826,9 +826,10 @@ TEST(CheckpointJsonTest, EventLinksRoundTrip) {
   j["type"] = "TransformationEvent";
   j.erase("action");
   j["clientEventID"] = "urn:uuid:4f2c3d6e-1b7a-4c55-9d1e-2a7b8c9d0e1f";
-  j["errorDeclaration"] = {{"declarationTime", "2024-01-03T00:00:00+01:00"},
-                           {"reason", "incorrect_data"},
-                           {"correctiveEventIDs", {"urn:uuid:404d95fc-9457-4a51-bd6a-0bba133845a8"}}};
+  j["errorDeclaration"] = {
+      {"declarationTime", "2024-01-03T00:00:00+01:00"},
+      {"reason", "incorrect_data"},
+      {"correctiveEventIDs", {"urn:uuid:404d95fc-9457-4a51-bd6a-0bba133845a8"}}};
   j["lotNumber"] = "LOT-7";
   j["transformationID"] = "https://id.gs1.org/253/40123455555541234";
   v1::Checkpoint c = Parsed(j);
@@ -862,10 +863,12 @@ TEST(CheckpointJsonTest, EventLinkErrors) {
       {"clientEventID", "not-a-uri", "clientEventID: expected an absolute URI, got 'not-a-uri'"},
       {"clientEventID", 7, "clientEventID: expected a string"},
       {"errorDeclaration", json::object(), "errorDeclaration.declarationTime: required"},
-      {"errorDeclaration", {{"declarationTime", "2024-01-03T00:00:00Z"}, {"reason", "oops"}},
+      {"errorDeclaration",
+       {{"declarationTime", "2024-01-03T00:00:00Z"}, {"reason", "oops"}},
        "errorDeclaration.reason: 'oops' is not a CBV 2.0 error reason; write a URI for a "
        "user-defined one"},
-      {"errorDeclaration", {{"declarationTime", "2024-01-03T00:00:00Z"}, {"foo", 1}},
+      {"errorDeclaration",
+       {{"declarationTime", "2024-01-03T00:00:00Z"}, {"foo", 1}},
        "errorDeclaration: unknown member 'foo'"},
       {"errorDeclaration",
        {{"declarationTime", "2024-01-03T00:00:00Z"}, {"correctiveEventIDs", {"x y"}}},

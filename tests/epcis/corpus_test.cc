@@ -17,8 +17,8 @@ namespace {
 
 using ::google::protobuf::util::MessageDifferencer;
 using ::testing::HasSubstr;
-using ::testing::StartsWith;
 using testing::ReadDataFile;
+using ::testing::StartsWith;
 
 constexpr const char* kCaptureDocuments[] = {
     "epcis-event-hash-generator/ReferenceEventHashAlgorithm.jsonld",
@@ -68,7 +68,8 @@ TEST_P(CaptureDocumentTest, EveryEventMapsToACheckpointThatRoundTrips) {
     auto again = CheckpointFromJson(CheckpointToJson(*checkpoint));
     ASSERT_TRUE(again.ok()) << again.status().ToString();
     EXPECT_TRUE(MessageDifferencer::Equals(*checkpoint, *again))
-        << checkpoint->DebugString() << "\n" << again->DebugString();
+        << checkpoint->DebugString() << "\n"
+        << again->DebugString();
   }
 }
 
@@ -87,8 +88,8 @@ TEST(CaptureDocumentTest, ObjectEventWithoutWhatIsRefused) {
 
 TEST(CaptureDocumentTest, QueryDocumentIsRefusedAtCapture) {
   Problem problem;
-  auto doc = ParseDocument(ReadDataFile("gs1-EPCIS/EPCISQueryDocument.jsonld"), Binding::kJson,
-                           &problem);
+  auto doc =
+      ParseDocument(ReadDataFile("gs1-EPCIS/EPCISQueryDocument.jsonld"), Binding::kJson, &problem);
   ASSERT_FALSE(doc.ok());
   EXPECT_EQ(problem.field, "type");
   EXPECT_EQ(problem.rule, "document.type");

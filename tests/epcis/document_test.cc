@@ -97,8 +97,7 @@ TEST(ParseDocumentTest, BadTimeZoneOffset) {
 }
 
 TEST(ParseDocumentTest, MissingOrBadAction) {
-  ExpectProblem(EventProblem([](json& e) { e.erase("action"); }), In0("action"),
-                "action.required");
+  ExpectProblem(EventProblem([](json& e) { e.erase("action"); }), In0("action"), "action.required");
   ExpectProblem(EventProblem([](json& e) { e["action"] = "UPDATE"; }), In0("action"),
                 "action.value");
 }
@@ -138,16 +137,19 @@ TEST(ParseDocumentTest, BadQuantity) {
   ExpectProblem(EventProblem(with_quantity(1e300)), In0("quantityList[0].quantity"),
                 "quantity.value");
   ExpectProblem(EventProblem([](json& e) {
-                  e["quantityList"] = json::array({{{"epcClass", "urn:epc:idpat:sgtin:4012345.012345.*"},
-                                                    {"uom", "KGM"}}});
+                  e["quantityList"] = json::array(
+                      {{{"epcClass", "urn:epc:idpat:sgtin:4012345.012345.*"}, {"uom", "KGM"}}});
                 }),
                 In0("quantityList[0].uom"), "quantity.uom");
-  ExpectProblem(EventProblem([](json& e) { e["quantityList"] = json::array({{{"quantity", 1}}}); }),
+  ExpectProblem(EventProblem([](json& e) {
+                  e["quantityList"] = json::array({{{"quantity", 1}}});
+                }),
                 In0("quantityList[0].epcClass"), "epcClass.required");
 }
 
 TEST(ParseDocumentTest, MalformedIdentifier) {
-  Problem p = EventProblem([](json& e) { e["epcList"][0] = "urn:epc:id:sgtin:0614141.10734.2017"; });
+  Problem p =
+      EventProblem([](json& e) { e["epcList"][0] = "urn:epc:id:sgtin:0614141.10734.2017"; });
   ExpectProblem(p, In0("epcList[0]"), "identifier.syntax");
   EXPECT_THAT(p.detail, HasSubstr("13 digits"));
   ExpectProblem(EventProblem([](json& e) { e["readPoint"]["id"] = "not a uri"; }),
@@ -162,7 +164,9 @@ TEST(ParseDocumentTest, MembersByEventTypeAndExtensions) {
   ExpectProblem(EventProblem([](json& e) { e["myField"] = 1; }), In0("myField"), "member.unknown");
   ExpectProblem(EventProblem([](json& e) { e["other:myField"] = 1; }), In0("other:myField"),
                 "extension.namespace");
-  ExpectProblem(EventProblem([](json& e) { e["example:x"] = {{"other:y", 1}}; }),
+  ExpectProblem(EventProblem([](json& e) {
+                  e["example:x"] = {{"other:y", 1}};
+                }),
                 In0("example:x.other:y"), "extension.namespace");
   ExpectProblem(EventProblem([](json& e) { e["readPoint"]["name"] = "dock 1"; }),
                 In0("readPoint.name"), "member.unknown");
@@ -195,8 +199,7 @@ TEST(ParseDocumentTest, WhatEachEventTypeNeeds) {
                   e.erase("action");
                 }),
                 kEvent0, "TransformationEvent.what");
-  ExpectProblem(EventProblem([](json& e) { e["type"] = "ThingEvent"; }), In0("type"),
-                "event.type");
+  ExpectProblem(EventProblem([](json& e) { e["type"] = "ThingEvent"; }), In0("type"), "event.type");
 }
 
 TEST(ParseDocumentTest, ErrorDeclarationNeedsItsTime) {
@@ -267,17 +270,19 @@ TEST(ParseDocumentTest, NotJsonOrTooDeep) {
   ExpectProblem(p, "document", "json.syntax");
   EXPECT_THAT(p.detail, StartsWith("not valid JSON at byte"));
   std::string deep = std::string(100, '[') + std::string(100, ']');
-  ExpectProblem(ProblemOf(deep), "[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
-                                 "[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
-                                 "[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
-                                 "[0]",
+  ExpectProblem(ProblemOf(deep),
+                "[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
+                "[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
+                "[0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0][0]"
+                "[0]",
                 "json.depth");
 }
 
 TEST(ParseDocumentTest, ListLimit) {
   Problem p = EventProblem([](json& e) {
     e["epcList"] = json::array();
-    for (size_t i = 0; i <= kMaxListEntries; ++i) e["epcList"].push_back("urn:example:" + std::to_string(i));
+    for (size_t i = 0; i <= kMaxListEntries; ++i)
+      e["epcList"].push_back("urn:example:" + std::to_string(i));
   });
   ExpectProblem(p, In0("epcList"), "list.limit");
 }
@@ -396,7 +401,8 @@ TEST(EventToCheckpointTest, MapsIdentifiersVocabulariesAndLinks) {
   EXPECT_EQ(c->event_time_zone_offset_minutes(), 60);
   EXPECT_EQ(c->biz_step(), "https://ref.gs1.org/cbv/BizStep-commissioning");
   ASSERT_EQ(c->input_quantity_list_size(), 1);
-  EXPECT_EQ(c->input_quantity_list(0).epc_class(), "https://id.gs1.org/01/04012345123456/10/998877");
+  EXPECT_EQ(c->input_quantity_list(0).epc_class(),
+            "https://id.gs1.org/01/04012345123456/10/998877");
   EXPECT_EQ(c->input_quantity_list(0).quantity(), "12.5");
   EXPECT_EQ(c->output_epc_list(0), "https://id.gs1.org/01/04012345111118/21/1001");
   EXPECT_EQ(c->transformation_id(), "https://id.gs1.org/253/40123455555541234");

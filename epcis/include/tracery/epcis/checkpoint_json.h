@@ -20,6 +20,11 @@
 //   destinationList      [{"type": "owning_party", "destination": "..."}]      (type required)
 //   bizTransactionList   [{"type": "po", "bizTransaction": "..."}]             (type optional)
 //   payloadHash          optional: 64 hex digits; see CheckpointFromJson
+//   clientEventID        optional: the eventID the client gave the event (any absolute URI)
+//   errorDeclaration     optional: {"declarationTime": RFC 3339 (required), "reason": CBV ER-
+//                        value or URI, "correctiveEventIDs": [absolute URIs]}
+//   lotNumber            optional (Object-, TransformationEvent): the ILMD lot number
+//   transformationID     optional (TransformationEvent)
 //
 // A quantity element is {"epcClass": "...", "quantity": 200, "uom": "KGM"}. A member that the
 // event type does not carry in EPCIS 2.0 is refused, and so is any unknown member ("@context" is
@@ -74,9 +79,10 @@ inline constexpr size_t kMaxJsonDepth = 64;
 // Never throws.
 Result<v1::Checkpoint> CheckpointFromJson(const nlohmann::json& j);
 
-// The JSON form above: eventTime as FormatRfc3339Utc, eventTimeZoneOffset always (FormatOffset),
-// CBV values as stored (Web URIs), readPoint and bizLocation as {"id": ...}, quantities as JSON
-// numbers, payloadHash as lowercase hex; empty fields are omitted.
+// The JSON form above: eventTime (and errorDeclaration.declarationTime) as FormatRfc3339Utc,
+// eventTimeZoneOffset always (FormatOffset), CBV values as stored (Web URIs), readPoint and
+// bizLocation as {"id": ...}, quantities as JSON numbers, payloadHash as lowercase hex; empty
+// fields are omitted (errorDeclaration is printed whenever the checkpoint has one).
 // Round trip: for every checkpoint c that CheckpointFromJson returned,
 // CheckpointFromJson(CheckpointToJson(c)) returns c again, field for field.
 nlohmann::json CheckpointToJson(const v1::Checkpoint& c);

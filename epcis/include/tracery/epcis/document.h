@@ -8,6 +8,13 @@
 //
 // Identifiers stay as the client wrote them in the event; the checkpoint and the hash use their
 // canonical form (identifiers.h).
+//
+// Nothing is fetched: @context URLs are not loaded. The prefixes of user extensions and compact
+// IRIs are those declared by the objects of the document's @context, over the built-in prefixes
+// of the EPCIS 2.0 context (cbv, cbvmda, gs1, epcis, dcterms, ...). A user extension whose prefix
+// is not declared is refused (rule "extension.namespace"): the Event Hash ID includes the
+// extension's namespace, so without it the event has no well-defined id.
+// docs/formats/epcis.md documents the binding, every rule name, and the hash.
 #pragma once
 
 #include <cstddef>
@@ -29,9 +36,11 @@ inline constexpr size_t kMaxDocumentEvents = 100'000;
 inline constexpr size_t kMaxDocumentBytes = 64 << 20;
 
 // What was wrong with a document or an event: the field (a JSON path such as
-// "epcisBody.eventList[3].epcList[0]", or the XML element path for XML input), the rule of the
-// standard it breaks (a short stable name such as "ObjectEvent.what", "eventTime.format",
-// "document.type"), and a sentence for people.
+// "epcisBody.eventList[3].epcList[0]" — for a single event relative to the event, "epcList[0]";
+// "document" or "event" for the whole; the XML element path for XML input the XML binding
+// refuses), the rule of the standard it breaks (a short stable name such as "ObjectEvent.what",
+// "eventTime.format", "document.type"; the table is in docs/formats/epcis.md), and a sentence for
+// people.
 struct Problem {
   std::string field;
   std::string rule;
@@ -50,8 +59,8 @@ struct Event {
 // A capture document: EPCISDocument (JSON-LD or XML) with its header members and its events in
 // document order.
 struct Document {
-  nlohmann::json context;        // "@context" of the document (may be null)
-  nlohmann::json header;         // schemaVersion, creationDate, epcisHeader, sender, ... as given
+  nlohmann::json context;  // "@context" of the document (may be null)
+  nlohmann::json header;   // schemaVersion, creationDate, epcisHeader, sender, ... as given
   std::vector<Event> events;
 };
 
@@ -64,7 +73,12 @@ Binding DetectBinding(std::string_view text, std::string_view content_type);
 // Parses and validates a capture document. An EPCISQueryDocument is refused (rule
 // "document.type": it is a query result, not a capture document). All or nothing: the first
 // problem found is returned and the document is refused. Never throws.
-// On failure `*problem` (when not null) is set.
+// On failure the Status is InvalidArgument with the message problem.ToString(), and `*problem`
+// (when not null) is set. Limits: kMaxDocumentBytes of text, kMaxDocumentEvents events,
+// kMaxJsonDepth nesting, kMaxListEntries per list, kMaxIdentifierBytes per identifier; a member
+// twice in one object is refused.
+// For Binding::kXml the text goes through XmlDocumentToJson (XmlEventToJson) and then the same
+// checks as JSON.
 Result<Document> ParseDocument(std::string_view text, Binding binding, Problem* problem);
 // The same for a single event (POST /v1/events): a JSON object whose "type" is an event type,
 // or one XML event element.

@@ -21,10 +21,20 @@ namespace tracery::epcis {
 //   urn:epc:id:sscc:0614141.1234567890    → https://id.gs1.org/00/106141412345678908
 //   urn:epc:id:sgln:0614141.00777.0       → https://id.gs1.org/414/0614141007770
 //   (and grai, giai, gsrn, gdti, pgln, ...)
-// A Digital Link URI on another host or with a different key order is rewritten onto
-// https://id.gs1.org with the keys in their standard order. Any other absolute URI is returned
-// unchanged. Malformed EPC URNs or Digital Link URIs (bad characters, wrong digit counts, bad
-// check digit) are InvalidArgument naming what is wrong.
+// A Digital Link URI on another host, with short names (/gtin/, /lot/), a query string, or its
+// key qualifiers in another order is rewritten onto https://id.gs1.org with the finest level of
+// identification only (a serial over a lot; no CPV), as the CBV 2.0 Event Hash ID constrains it.
+// Any other absolute URI is returned unchanged (urn:epcglobal:cbv:bt:..., urn:uuid:...,
+// http://... without a GS1 key in its path, EPC schemes that name no GS1 key such as gid).
+// Malformed EPC URNs or Digital Link URIs (bad characters, wrong digit counts, a key qualifier
+// the key does not have, a broken %-escape), a string that is not an absolute URI or that has
+// spaces or control characters, and more than kMaxIdentifierBytes are InvalidArgument naming
+// what is wrong (the message does not name the field: the caller prefixes its path).
+//
+// The check digit of a Digital Link URI is kept as written, neither verified nor corrected:
+// EPCIS capture does not reject wrong ones (OpenEPCIS's corpus of valid capture documents has
+// one), and correcting one would turn a mistyped key silently into another key.
+// docs/formats/epcis.md lists every scheme and rule.
 Result<std::string> CanonicalIdentifier(std::string_view id);
 
 }  // namespace tracery::epcis
