@@ -3,9 +3,11 @@
 # One static library per module of DESIGN.md: public headers under include/tracery/<module>/,
 # our warnings as errors, and explicit PUBLIC/PRIVATE dependencies so that the build shows (and
 # guards) which way the layers point.
-set(TRACERY_WARNINGS -Wall -Wextra -Werror -Wno-missing-field-initializers
+set(TRACERY_WARNINGS -Wall -Wextra -Werror -Wno-missing-field-initializers)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   # g++ 12 at -O3 reports a false -Wrestrict inside std::string (GCC bug 105329).
-  -Wno-error=restrict)
+  list(APPEND TRACERY_WARNINGS -Wno-error=restrict)
+endif()
 
 function(tracery_module name)
   cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
