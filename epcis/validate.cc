@@ -367,7 +367,10 @@ MaybeProblem SensorReport(const json& v, const std::string& path, const Namespac
                                           {"percRank", Number},
                                           {"percValue", Number},
                                           {"uom", SensorUom},
-                                          {"coordinateReferenceSystem", PlainUri}};
+                                          {"coordinateReferenceSystem", PlainUri},
+                                          // A metadata attribute, but GS1's own examples
+                                          // (SensorDataExamples.xml) put it on a report too.
+                                          {"bizRules", Identifier}};
   return Members(v, path, kRules, true, ns);
 }
 
