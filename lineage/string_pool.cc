@@ -5,40 +5,46 @@
 namespace tracery::lineage {
 
 uint32_t StringPool::Intern(std::string_view s, bool* added) {
+  const uint64_t hash = Hash(s);
+  const uint32_t tag = static_cast<uint32_t>(hash >> 32);
   const size_t mask = slots_.size() - 1;
-  size_t h = Hash(s) & mask;
-  while (slots_[h] != 0) {
-    if (Get(slots_[h] - 1) == s) {
+  size_t h = hash & mask;
+  for (; slots_[h].id_plus_one != 0; h = (h + 1) & mask) {
+    if (Matches(slots_[h], tag, s)) {
       if (added != nullptr) *added = false;
-      return slots_[h] - 1;
+      return slots_[h].id_plus_one - 1;
     }
-    h = (h + 1) & mask;
   }
   TRACERY_CHECK(size() < 0xfffffffe);  // callers bound the pool far below (kMaxGraphNodes)
+  TRACERY_CHECK(s.size() < (1u << kSizeBits));
   const uint32_t id = size();
+  slots_[h] = {id + 1, tag, (static_cast<uint64_t>(arena_.size()) << kSizeBits) | s.size()};
   arena_.append(s);
   offsets_.push_back(arena_.size());
-  slots_[h] = id + 1;
   if (added != nullptr) *added = true;
   if (static_cast<size_t>(size()) * 2 > slots_.size()) Grow();
   return id;
 }
 
 std::optional<uint32_t> StringPool::Find(std::string_view s) const {
+  const uint64_t hash = Hash(s);
+  const uint32_t tag = static_cast<uint32_t>(hash >> 32);
   const size_t mask = slots_.size() - 1;
-  for (size_t h = Hash(s) & mask; slots_[h] != 0; h = (h + 1) & mask) {
-    if (Get(slots_[h] - 1) == s) return slots_[h] - 1;
+  for (size_t h = hash & mask; slots_[h].id_plus_one != 0; h = (h + 1) & mask) {
+    if (Matches(slots_[h], tag, s)) return slots_[h].id_plus_one - 1;
   }
   return std::nullopt;
 }
 
 void StringPool::Grow() {
-  std::vector<uint32_t> slots(slots_.size() * 2, 0);
+  std::vector<Slot> slots(slots_.size() * 2);
   const size_t mask = slots.size() - 1;
-  for (uint32_t id = 0; id < size(); ++id) {
-    size_t h = Hash(Get(id)) & mask;
-    while (slots[h] != 0) h = (h + 1) & mask;
-    slots[h] = id + 1;
+  for (const Slot& slot : slots_) {
+    if (slot.id_plus_one == 0) continue;
+    const uint64_t hash = Hash(Get(slot.id_plus_one - 1));
+    size_t h = hash & mask;
+    while (slots[h].id_plus_one != 0) h = (h + 1) & mask;
+    slots[h] = slot;
   }
   slots_ = std::move(slots);
 }

@@ -31,16 +31,35 @@ class StringPool {
     return std::string_view(arena_).substr(offsets_[id], offsets_[id + 1] - offsets_[id]);
   }
   uint32_t size() const { return static_cast<uint32_t>(offsets_.size() - 1); }
+  // Stage 0 fetches the offset of `id`, stage 1 its bytes (see LotGraph::PrefetchNodeId).
+  void Prefetch(uint32_t id, int stage) const {
+    if (stage == 0) {
+      __builtin_prefetch(&offsets_[id]);
+    } else {
+      __builtin_prefetch(arena_.data() + offsets_[id]);
+    }
+  }
   size_t arena_bytes() const { return arena_.size(); }
 
  private:
+  // A hash slot holds where its string is, so a lookup reads the slot and then the bytes: two
+  // dependent memory accesses, not three (the offsets array is not on the way).
+  struct Slot {
+    uint32_t id_plus_one = 0;  // 0: empty
+    uint32_t tag = 0;          // high bits of the hash: most mismatches never read the bytes
+    uint64_t where = 0;        // offset << kSizeBits | size
+  };
+  static constexpr int kSizeBits = 24;  // strings come from checkpoints of at most 1 MiB
   static uint64_t Hash(std::string_view s) { return std::hash<std::string_view>()(s); }
+  bool Matches(const Slot& slot, uint32_t tag, std::string_view s) const {
+    return slot.tag == tag && (slot.where & ((1u << kSizeBits) - 1)) == s.size() &&
+           std::string_view(arena_).substr(slot.where >> kSizeBits, s.size()) == s;
+  }
   void Grow();
 
   std::string arena_;
   std::vector<uint64_t> offsets_{0};  // string i is arena_[offsets_[i], offsets_[i+1])
-  // slots_[h] is id+1, or 0 for an empty slot; linear probing; at most half full.
-  std::vector<uint32_t> slots_ = std::vector<uint32_t>(16, 0);
+  std::vector<Slot> slots_ = std::vector<Slot>(16);  // linear probing; at most half full
 };
 
 // An open-addressing map from uint32 keys (never 0xffffffff) to uint32 values, for the
