@@ -34,11 +34,66 @@ struct Followed {
   uint32_t to_slot = 0;
 };
 
+struct Update {
+  uint32_t node;
+  uint32_t followed;  // index in Traversal::followed when this edge was followed first now
+  int64_t lo;
+  int64_t hi;
+};
+
+// Above this many entries, a vector or map of the scratch is released after the query.
+constexpr size_t kScratchKeptEntries = 1 << 16;
+
+template <typename T>
+void ClearKeeping(std::vector<T>* v) {
+  v->clear();
+  if (v->capacity() > kScratchKeptEntries) std::vector<T>().swap(*v);
+}
+
 struct Traversal {
   std::vector<Reach> reach;        // reach[0] is the root
   FlatMap32 slot_of{256};          // graph node → index in reach
   std::vector<Followed> followed;  // in the order first followed
   bool depth_limited = false;
+  // Working lists of Traverse.
+  std::vector<uint32_t> frontier, next;
+  std::vector<Update> updates;
+  bool in_use = false;
+
+  void Reset() {
+    ClearKeeping(&reach);
+    slot_of.Clear(kScratchKeptEntries);
+    ClearKeeping(&followed);
+    ClearKeeping(&frontier);
+    ClearKeeping(&next);
+    ClearKeeping(&updates);
+    depth_limited = false;
+  }
+};
+
+// Lends the calling thread's traversal state, kept between queries so that a trace allocates
+// nothing for it in the common case (what a very large trace grew is released afterwards).
+// Deterministic: the state is emptied before it is lent again.
+class ScratchLease {
+ public:
+  ScratchLease() : t_(ThreadScratch()) {
+    TRACERY_CHECK(!t_.in_use);  // queries do not nest
+    t_.in_use = true;
+  }
+  ~ScratchLease() {
+    t_.Reset();
+    t_.in_use = false;
+  }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+  Traversal* get() { return &t_; }
+
+ private:
+  static Traversal& ThreadScratch() {
+    thread_local Traversal scratch;
+    return scratch;
+  }
+  Traversal& t_;
 };
 
 // The window an edge carries the material into, from window [lo, hi] of the node it leaves;
@@ -123,14 +178,10 @@ Status Traverse(const LotGraph& g, uint32_t root, Direction dir, const QueryOpti
   const Follower follow(g, o.window);
   t->reach.push_back({root, 0, o.window.from_ms, o.window.to_ms});
   t->slot_of.Insert(root, 0);
-  std::vector<uint32_t> frontier{0}, next;
-  struct Update {
-    uint32_t node;
-    uint32_t followed;  // index in t->followed when this edge was followed first now
-    int64_t lo;
-    int64_t hi;
-  };
-  std::vector<Update> updates;
+  std::vector<uint32_t>& frontier = t->frontier;
+  std::vector<uint32_t>& next = t->next;
+  std::vector<Update>& updates = t->updates;
+  frontier.push_back(0);
   auto exhausted = [&](const char* limit, size_t value) {
     return ResourceExhausted(std::string(DirectionName(dir)) + " of " + std::string(root_id) +
                              " exceeds " + limit + " (" + std::to_string(value) + ")");
@@ -419,7 +470,8 @@ Result<Lineage> Trace(const LotGraph& graph, std::string_view id, Direction dire
                       const QueryOptions& options) {
   RETURN_IF_ERROR(CheckOptions(options));
   ASSIGN_OR_RETURN(const uint32_t root, FindRoot(graph, id));
-  Traversal t;
+  ScratchLease lease;
+  Traversal& t = *lease.get();
   RETURN_IF_ERROR(Traverse(graph, root, direction, options, id, &t));
   CheckpointTable table;
   if (!options.nodes_only) AddEdgeEvents(graph, t, &table);
@@ -455,7 +507,8 @@ Result<Exposure> RecallExposure(const LotGraph& graph, std::string_view lot,
                            " is above kMaxHandoffs (" + std::to_string(kMaxHandoffs) + ")");
   }
   ASSIGN_OR_RETURN(const uint32_t root, FindRoot(graph, lot));
-  Traversal t;
+  ScratchLease lease;
+  Traversal& t = *lease.get();
   RETURN_IF_ERROR(Traverse(graph, root, Direction::kDownstream, options.query, lot, &t));
 
   // Per reached node: its hand-offs inside its window, and its latest disposition.

@@ -64,24 +64,36 @@ class StringPool {
 
 // An open-addressing map from uint32 keys (never 0xffffffff) to uint32 values, for the
 // per-query visited sets: far cheaper than std::unordered_map when a query touches thousands of
-// nodes. Iteration order is not offered, so nothing can depend on it.
+// nodes, and reusable: Clear() costs what the last use inserted, not the capacity. Iteration
+// order is not offered, so nothing can depend on it.
 class FlatMap32 {
  public:
   static constexpr uint32_t kEmpty = 0xffffffff;
   explicit FlatMap32(size_t expected = 16);
   // The value of `key`, or nullptr.
-  const uint32_t* Find(uint32_t key) const;
+  const uint32_t* Find(uint32_t key) const {
+    for (size_t h = Mix(key) & mask_; entries_[h].key != kEmpty; h = (h + 1) & mask_) {
+      if (entries_[h].key == key) return &entries_[h].value;
+    }
+    return nullptr;
+  }
   // Inserts (key, value) when absent; returns false (and keeps the old value) when present.
   bool Insert(uint32_t key, uint32_t value);
-  size_t size() const { return size_; }
+  // Empties the map, keeping its capacity unless it is above `max_kept_entries`.
+  void Clear(size_t max_kept_entries);
+  size_t size() const { return used_.size(); }
 
  private:
+  struct Entry {
+    uint32_t key;
+    uint32_t value;
+  };
   static size_t Mix(uint32_t key) { return static_cast<size_t>(key) * 0x9E3779B97F4A7C15ull >> 7; }
+  void Allocate(size_t capacity);
   void Grow();
-  std::vector<uint32_t> keys_;
-  std::vector<uint32_t> values_;
+  std::vector<Entry> entries_;
+  std::vector<uint32_t> used_;  // positions of the entries in use
   size_t mask_ = 0;
-  size_t size_ = 0;
 };
 
 }  // namespace tracery::lineage
