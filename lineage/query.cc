@@ -389,8 +389,8 @@ std::vector<uint32_t> CycleSlots(const Traversal& t) {
 // Builds the answer. Nodes are in the order the trace found them (reach slots): by depth, and
 // within a depth in an order fixed by the graph (ledger order of the edges), so answers are
 // deterministic without sorting identifiers. Edges are then sorted by (from, to, kind, ...).
-Lineage Materialise(const LotGraph& g, const Traversal& t, Direction dir, bool nodes_only,
-                    const CheckpointTable& table) {
+Lineage Materialise(const LotGraph& g, const Traversal& t, std::string_view root_id, Direction dir,
+                    bool nodes_only, const CheckpointTable& table) {
   Lineage out;
   out.direction = dir;
   out.depth_limited = t.depth_limited;
@@ -404,7 +404,7 @@ Lineage Materialise(const LotGraph& g, const Traversal& t, Direction dir, bool n
     if (i + 16 < n) g.PrefetchNodeId(t.reach[i + 16].node, 0);
     if (i + 8 < n) g.PrefetchNodeId(t.reach[i + 8].node, 1);
     const Reach& r = t.reach[i];
-    const std::string_view id = g.NodeId(r.node);
+    const std::string_view id = i == 0 ? root_id : g.NodeId(r.node);  // the root: what was asked
     spans.emplace_back(text->size(), id.size());
     text->append(id);
     LineageNode& node = out.nodes[i];
@@ -476,7 +476,7 @@ Result<Lineage> Trace(const LotGraph& graph, std::string_view id, Direction dire
   CheckpointTable table;
   if (!options.nodes_only) AddEdgeEvents(graph, t, &table);
   table.Finish();
-  return Materialise(graph, t, direction, options.nodes_only, table);
+  return Materialise(graph, t, id, direction, options.nodes_only, table);
 }
 
 OrgByLocation OrgsFromGenesis(const ledger::Genesis& genesis) {
@@ -544,7 +544,7 @@ Result<Exposure> RecallExposure(const LotGraph& graph, std::string_view lot,
   table.Finish();
 
   Exposure out;
-  out.lineage = Materialise(graph, t, Direction::kDownstream, false, table);
+  out.lineage = Materialise(graph, t, lot, Direction::kDownstream, false, table);
 
   // Hand-offs in ledger order, each once.
   std::vector<uint32_t> handoff_list;

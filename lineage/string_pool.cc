@@ -26,16 +26,6 @@ uint32_t StringPool::Intern(std::string_view s, bool* added) {
   return id;
 }
 
-std::optional<uint32_t> StringPool::Find(std::string_view s) const {
-  const uint64_t hash = Hash(s);
-  const uint32_t tag = static_cast<uint32_t>(hash >> 32);
-  const size_t mask = slots_.size() - 1;
-  for (size_t h = hash & mask; slots_[h].id_plus_one != 0; h = (h + 1) & mask) {
-    if (Matches(slots_[h], tag, s)) return slots_[h].id_plus_one - 1;
-  }
-  return std::nullopt;
-}
-
 void StringPool::Grow() {
   std::vector<Slot> slots(slots_.size() * 2);
   const size_t mask = slots.size() - 1;

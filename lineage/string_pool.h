@@ -24,7 +24,23 @@ class StringPool {
  public:
   // Returns the id of `s`, adding it when new; `*added` (when given) says which.
   uint32_t Intern(std::string_view s, bool* added = nullptr);
-  std::optional<uint32_t> Find(std::string_view s) const;
+  std::optional<uint32_t> Find(std::string_view s) const {
+    return Find(s, [](uint32_t) {});
+  }
+  // Find, calling candidate(id) for each slot whose tag matches before its bytes are compared
+  // (so a caller can prefetch what it will read about that id while the comparison waits).
+  template <typename OnCandidate>
+  std::optional<uint32_t> Find(std::string_view s, OnCandidate&& candidate) const {
+    const uint64_t hash = Hash(s);
+    const uint32_t tag = static_cast<uint32_t>(hash >> 32);
+    const size_t mask = slots_.size() - 1;
+    for (size_t h = hash & mask; slots_[h].id_plus_one != 0; h = (h + 1) & mask) {
+      if (slots_[h].tag != tag) continue;
+      candidate(slots_[h].id_plus_one - 1);
+      if (Matches(slots_[h], tag, s)) return slots_[h].id_plus_one - 1;
+    }
+    return std::nullopt;
+  }
   // REQUIRES: id < size().
   std::string_view Get(uint32_t id) const {
     TRACERY_CHECK(id < size());
