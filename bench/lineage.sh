@@ -12,9 +12,7 @@
 #
 # usage: bench/lineage.sh [--quick]     (from the repository root or anywhere)
 #   --quick  100,000 identifiers, 100 queries per tier and direction, 5 exposure runs
-# Environment: BENCH_LINEAGE_ARGS adds flags (tracery_bench_lineage --help lists them);
-#   BENCH_LINEAGE_THP=1 runs with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (transparent huge pages
-#   for malloc'd memory, both engines: fewer TLB misses on a 550 MB graph).
+# Environment: BENCH_LINEAGE_ARGS adds flags (tracery_bench_lineage --help lists them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -34,8 +32,6 @@ build_bench tracery_bench_lineage
 mkdir -p bench/results
 OUT=bench/results/lineage.jsonl
 log "tracery_bench_lineage ${ARGS[*]} (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-if [ "${BENCH_LINEAGE_THP:-0}" = 1 ]; then export GLIBC_TUNABLES=glibc.malloc.hugetlb=1; fi
-log "GLIBC_TUNABLES=${GLIBC_TUNABLES:-}"
 "$BIN/tracery_bench_lineage" "${ARGS[@]}" | tee "$OUT"
 log "written to $OUT"
 
