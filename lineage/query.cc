@@ -20,20 +20,86 @@ struct Reach {
   uint32_t depth = 0;
   int64_t lo = 0;
   int64_t hi = 0;
+  // The window it was last expanded with; empty (lo > hi) before its first expansion. An edge
+  // that could be followed then was recorded then: windows only grow, so it still can.
+  int64_t expanded_lo = 1;
+  int64_t expanded_hi = 0;
   uint32_t stamp = kNone;  // the last layer that queued it
 };
 
+// An edge the trace followed, with the reach slots of its two ends (downstream orientation).
+struct Followed {
+  uint32_t edge = 0;
+  uint32_t from_slot = 0;
+  uint32_t to_slot = 0;
+};
+
+struct Update {
+  uint32_t node;
+  uint32_t followed;  // index in Traversal::followed when this edge was followed first now
+  int64_t lo;
+  int64_t hi;
+};
+
+// Above this many entries, a vector or map of the scratch is released after the query.
+constexpr size_t kScratchKeptEntries = 1 << 16;
+
+template <typename T>
+void ClearKeeping(std::vector<T>* v) {
+  v->clear();
+  if (v->capacity() > kScratchKeptEntries) std::vector<T>().swap(*v);
+}
+
 struct Traversal {
-  std::vector<Reach> reach;     // reach[0] is the root
-  FlatMap32 slot_of{64};        // graph node → index in reach
-  std::vector<uint32_t> edges;  // followed edges, in the order first followed
+  std::vector<Reach> reach;        // reach[0] is the root
+  FlatMap32 slot_of{256};          // graph node → index in reach
+  std::vector<Followed> followed;  // in the order first followed
   bool depth_limited = false;
+  // Working lists of Traverse.
+  std::vector<uint32_t> frontier, next;
+  std::vector<Update> updates;
+  bool in_use = false;
+
+  void Reset() {
+    ClearKeeping(&reach);
+    slot_of.Clear(kScratchKeptEntries);
+    ClearKeeping(&followed);
+    ClearKeeping(&frontier);
+    ClearKeeping(&next);
+    ClearKeeping(&updates);
+    depth_limited = false;
+  }
+};
+
+// Lends the calling thread's traversal state, kept between queries so that a trace allocates
+// nothing for it in the common case (what a very large trace grew is released afterwards).
+// Deterministic: the state is emptied before it is lent again.
+class ScratchLease {
+ public:
+  ScratchLease() : t_(ThreadScratch()) {
+    TRACERY_CHECK(!t_.in_use);  // queries do not nest
+    t_.in_use = true;
+  }
+  ~ScratchLease() {
+    t_.Reset();
+    t_.in_use = false;
+  }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+  Traversal* get() { return &t_; }
+
+ private:
+  static Traversal& ThreadScratch() {
+    thread_local Traversal scratch;
+    return scratch;
+  }
+  Traversal& t_;
 };
 
 // The window an edge carries the material into, from window [lo, hi] of the node it leaves;
 // false when the edge cannot be followed with that window (docs/lineage.md, "Time").
-bool Transfer(const Edge& e, int64_t lo, int64_t hi, const TimeWindow& q, int64_t* out_lo,
-              int64_t* out_hi) {
+inline bool Transfer(const Edge& e, int64_t lo, int64_t hi, const TimeWindow& q, int64_t* out_lo,
+                     int64_t* out_hi) {
   switch (e.kind) {
     case EdgeKind::kTransform:
       if (e.start_ms < q.from_ms || e.start_ms > q.to_ms) return false;
@@ -51,6 +117,32 @@ bool Transfer(const Edge& e, int64_t lo, int64_t hi, const TimeWindow& q, int64_
   }
   return false;
 }
+
+// Transfer over an arc. While nothing is withdrawn and the window is unbounded, a
+// transformation or lot membership is followed without reading its edge (one memory access
+// fewer per edge: most of a trace's time is waiting for memory).
+class Follower {
+ public:
+  Follower(const LotGraph& g, const TimeWindow& q)
+      : g_(g),
+        q_(q),
+        fast_(!g.any_withdrawn() && q.from_ms == kBeginningOfTime && q.to_ms == kEndOfTime) {}
+  bool operator()(const Arc& a, int64_t lo, int64_t hi, int64_t* out_lo, int64_t* out_hi) const {
+    if (lo > hi) return false;  // an empty window (a node not yet expanded) carries nothing
+    if (fast_ && a.kind != EdgeKind::kContain) {
+      *out_lo = a.kind == EdgeKind::kTransform ? q_.from_ms : lo;
+      *out_hi = a.kind == EdgeKind::kTransform ? q_.to_ms : hi;
+      return true;
+    }
+    const Edge& e = g_.edge(a.edge);
+    return Transfer(e, lo, hi, q_, out_lo, out_hi) && g_.Usable(e);
+  }
+
+ private:
+  const LotGraph& g_;
+  const TimeWindow q_;
+  const bool fast_;
+};
 
 Status CheckOptions(const QueryOptions& o) {
   if (o.max_depth > kMaxDepth) {
@@ -72,73 +164,98 @@ Status CheckOptions(const QueryOptions& o) {
   return Status::Ok();
 }
 
+// How far ahead of the node being expanded the trace prefetches nodes and their arcs.
+constexpr size_t kPrefetchNodes = 8;
+constexpr size_t kPrefetchArcs = 4;
+
 // Breadth-first in layers: layer k+1 is computed from the windows of layer k only (so the
 // answer is the same whatever order nodes are visited in), and a node goes into the next
 // layer when it is new or its window grew. Windows only grow and take finitely many values,
 // so cycles terminate.
 Status Traverse(const LotGraph& g, uint32_t root, Direction dir, const QueryOptions& o,
-                const std::string& root_id, Traversal* t) {
+                std::string_view root_id, Traversal* t) {
   const bool down = dir == Direction::kDownstream;
-  t->reach.push_back({root, 0, o.window.from_ms, o.window.to_ms, 0});
+  const Follower follow(g, o.window);
+  t->reach.push_back({root, 0, o.window.from_ms, o.window.to_ms});
   t->slot_of.Insert(root, 0);
-  FlatMap32 followed(64);
-  std::vector<uint32_t> frontier{0}, next;
-  struct Update {
-    uint32_t node;
-    int64_t lo;
-    int64_t hi;
-  };
-  std::vector<Update> updates;
+  std::vector<uint32_t>& frontier = t->frontier;
+  std::vector<uint32_t>& next = t->next;
+  std::vector<Update>& updates = t->updates;
+  frontier.push_back(0);
   auto exhausted = [&](const char* limit, size_t value) {
-    return ResourceExhausted(std::string(DirectionName(dir)) + " of " + root_id + " exceeds " +
-                             limit + " (" + std::to_string(value) + ")");
+    return ResourceExhausted(std::string(DirectionName(dir)) + " of " + std::string(root_id) +
+                             " exceeds " + limit + " (" + std::to_string(value) + ")");
+  };
+  auto arcs_of = [&](uint32_t slot) -> const std::vector<Arc>& {
+    const Node& n = g.node(t->reach[slot].node);
+    return down ? n.out : n.in;
   };
   for (uint32_t layer = 0; !frontier.empty(); ++layer) {
     const bool probe = layer == o.max_depth;  // only asks whether the trace would go on
     updates.clear();
-    for (uint32_t r : frontier) {
+    for (size_t i = 0; i < frontier.size(); ++i) {
+      if (i + kPrefetchNodes < frontier.size()) {
+        __builtin_prefetch(&g.node(t->reach[frontier[i + kPrefetchNodes]].node));
+      }
+      if (i + kPrefetchArcs < frontier.size()) {
+        const std::vector<Arc>& ahead = arcs_of(frontier[i + kPrefetchArcs]);
+        if (!ahead.empty()) __builtin_prefetch(ahead.data());
+      }
+      const uint32_t r = frontier[i];
       const Reach from = t->reach[r];
-      const Node& node = g.node(from.node);
-      for (uint32_t e : down ? node.out : node.in) {
-        const Edge& edge = g.edge(e);
-        if (!g.Usable(edge)) continue;
+      for (const Arc& arc : arcs_of(r)) {
         int64_t lo, hi;
-        if (!Transfer(edge, from.lo, from.hi, o.window, &lo, &hi)) continue;
-        const uint32_t target = down ? edge.to : edge.from;
+        if (!follow(arc, from.lo, from.hi, &lo, &hi)) continue;
         if (probe) {
-          const uint32_t* s = t->slot_of.Find(target);
+          const uint32_t* s = t->slot_of.Find(arc.node);
           if (s == nullptr || lo < t->reach[*s].lo || hi > t->reach[*s].hi) {
             t->depth_limited = true;
             return Status::Ok();
           }
           continue;
         }
-        if (followed.Insert(e, 0)) {
-          t->edges.push_back(e);
-          if (t->edges.size() > o.max_edges) return exhausted("max_edges", o.max_edges);
+        uint32_t first = kNone;
+        int64_t unused_lo, unused_hi;
+        if (!follow(arc, from.expanded_lo, from.expanded_hi, &unused_lo, &unused_hi)) {
+          first = static_cast<uint32_t>(t->followed.size());
+          t->followed.push_back({arc.edge, down ? r : kNone, down ? kNone : r});
+          if (t->followed.size() > o.max_edges) return exhausted("max_edges", o.max_edges);
         }
-        updates.push_back({target, lo, hi});
+        updates.push_back({arc.node, first, lo, hi});
+      }
+      if (!probe) {
+        t->reach[r].expanded_lo = from.lo;
+        t->reach[r].expanded_hi = from.hi;
       }
     }
     if (probe) break;
     next.clear();
     for (const Update& u : updates) {
       const uint32_t* s = t->slot_of.Find(u.node);
+      uint32_t slot;
       if (s == nullptr) {
         if (t->reach.size() >= o.max_nodes) return exhausted("max_nodes", o.max_nodes);
-        const uint32_t slot = static_cast<uint32_t>(t->reach.size());
+        slot = static_cast<uint32_t>(t->reach.size());
         t->slot_of.Insert(u.node, slot);
-        t->reach.push_back({u.node, layer + 1, u.lo, u.hi, layer + 1});
-        next.push_back(slot);
-        continue;
-      }
-      Reach& r = t->reach[*s];
-      if (u.lo >= r.lo && u.hi <= r.hi) continue;
-      r.lo = std::min(r.lo, u.lo);
-      r.hi = std::max(r.hi, u.hi);
-      if (r.stamp != layer + 1) {
+        Reach r{u.node, layer + 1, u.lo, u.hi};
         r.stamp = layer + 1;
-        next.push_back(*s);
+        t->reach.push_back(r);
+        next.push_back(slot);
+      } else {
+        slot = *s;
+        Reach& r = t->reach[slot];
+        if (u.lo < r.lo || u.hi > r.hi) {
+          r.lo = std::min(r.lo, u.lo);
+          r.hi = std::max(r.hi, u.hi);
+          if (r.stamp != layer + 1) {
+            r.stamp = layer + 1;
+            next.push_back(slot);
+          }
+        }
+      }
+      if (u.followed != kNone) {
+        Followed& f = t->followed[u.followed];
+        (down ? f.to_slot : f.from_slot) = slot;
       }
     }
     frontier.swap(next);
@@ -163,13 +280,19 @@ class CheckpointTable {
     TRACERY_CHECK(it != events_.end() && *it == ev);
     return static_cast<uint32_t>(it - events_.begin());
   }
-  std::vector<CheckpointRef> Refs(const LotGraph& g) const {
+  // The references, their strings appended to `text`; `spans` receives (offset, size) of each
+  // event id and org, to be turned into views once `text` stops growing.
+  std::vector<CheckpointRef> Refs(const LotGraph& g, std::string* text,
+                                  std::vector<std::pair<size_t, size_t>>* spans) const {
     std::vector<CheckpointRef> out;
     out.reserve(events_.size());
     for (uint32_t ev : events_) {
       const Event& e = g.event(ev);
-      out.push_back(
-          {std::string(g.EventId(ev)), e.time_ms, e.location, std::string(g.String(e.org))});
+      out.push_back({{}, e.time_ms, e.location, {}});
+      for (std::string_view s : {g.EventId(ev), g.String(e.org)}) {
+        spans->emplace_back(text->size(), s.size());
+        text->append(s);
+      }
     }
     return out;
   }
@@ -179,45 +302,62 @@ class CheckpointTable {
 };
 
 void AddEdgeEvents(const LotGraph& g, const Traversal& t, CheckpointTable* table) {
-  for (uint32_t e : t.edges) {
-    const Edge& edge = g.edge(e);
+  for (const Followed& f : t.followed) {
+    const Edge& edge = g.edge(f.edge);
     table->Add(edge.event);
     if (edge.other_event != edge.event) table->Add(edge.other_event);
   }
 }
 
-// Nodes on a cycle of the followed edges (Tarjan's strongly connected components, iterative):
-// members of a component of two or more nodes, or of one node with an edge to itself.
-std::vector<uint32_t> CycleNodes(size_t n, const std::vector<LineageEdge>& edges) {
-  std::vector<std::vector<uint32_t>> adj(n);
-  std::vector<bool> self_loop(n, false);
-  for (const LineageEdge& e : edges) {
-    adj[e.from].push_back(e.to);
-    if (e.from == e.to) self_loop[e.from] = true;
+// Reach slots on a cycle of the followed edges (Tarjan's strongly connected components,
+// iterative, over a compressed adjacency): members of a component of two or more nodes, or of
+// one node with an edge to itself.
+std::vector<uint32_t> CycleSlots(const Traversal& t) {
+  // Along a cycle depths cannot only grow: without an edge to a node no deeper than its source,
+  // the followed edges are acyclic (the common case, decided without building anything).
+  bool maybe = false;
+  for (const Followed& f : t.followed) {
+    if (t.reach[f.to_slot].depth <= t.reach[f.from_slot].depth) {
+      maybe = true;
+      break;
+    }
   }
+  if (!maybe) return {};
+  const size_t n = t.reach.size();
+  std::vector<uint32_t> begin(n + 1, 0), targets(t.followed.size());
+  bool self_loop_anywhere = false;
+  for (const Followed& f : t.followed) {
+    ++begin[f.from_slot + 1];
+    self_loop_anywhere = self_loop_anywhere || f.from_slot == f.to_slot;
+  }
+  for (size_t i = 0; i < n; ++i) begin[i + 1] += begin[i];
+  std::vector<uint32_t> fill(begin.begin(), begin.end() - 1);
+  for (const Followed& f : t.followed) targets[fill[f.from_slot]++] = f.to_slot;
+
   std::vector<uint32_t> index(n, kNone), low(n, 0), stack, out;
-  std::vector<bool> on_stack(n, false);
+  std::vector<uint8_t> on_stack(n, 0);
   uint32_t counter = 0;
   struct Frame {
     uint32_t v;
-    size_t next;
+    uint32_t next;
   };
+  std::vector<Frame> calls;
   for (uint32_t s = 0; s < n; ++s) {
     if (index[s] != kNone) continue;
-    std::vector<Frame> calls{{s, 0}};
+    calls.push_back({s, begin[s]});
     index[s] = low[s] = counter++;
     stack.push_back(s);
-    on_stack[s] = true;
+    on_stack[s] = 1;
     while (!calls.empty()) {
       Frame& f = calls.back();
-      if (f.next < adj[f.v].size()) {
-        const uint32_t w = adj[f.v][f.next++];
+      if (f.next < begin[f.v + 1]) {
+        const uint32_t w = targets[f.next++];
         if (index[w] == kNone) {
           index[w] = low[w] = counter++;
           stack.push_back(w);
-          on_stack[w] = true;
-          calls.push_back({w, 0});
-        } else if (on_stack[w]) {
+          on_stack[w] = 1;
+          calls.push_back({w, begin[w]});
+        } else if (on_stack[w] != 0) {
           low[f.v] = std::min(low[f.v], index[w]);
         }
         continue;
@@ -226,54 +366,76 @@ std::vector<uint32_t> CycleNodes(size_t n, const std::vector<LineageEdge>& edges
       calls.pop_back();
       if (!calls.empty()) low[calls.back().v] = std::min(low[calls.back().v], low[v]);
       if (low[v] != index[v]) continue;
-      std::vector<uint32_t> component;
+      const size_t first = out.size();
       uint32_t w;
       do {
         w = stack.back();
         stack.pop_back();
-        on_stack[w] = false;
-        component.push_back(w);
+        on_stack[w] = 0;
+        out.push_back(w);
       } while (w != v);
-      if (component.size() > 1 || self_loop[v])
-        out.insert(out.end(), component.begin(), component.end());
+      if (out.size() - first > 1) continue;
+      // A component of one node is a cycle only with an edge to itself.
+      bool self = false;
+      if (self_loop_anywhere) {
+        for (uint32_t k = begin[v]; k < begin[v + 1] && !self; ++k) self = targets[k] == v;
+      }
+      if (!self) out.pop_back();
     }
   }
-  std::sort(out.begin(), out.end());
   return out;
 }
 
-// Builds the answer: nodes ordered by (depth, id), edges by (from, to, kind, ...).
-// `answer_index` receives, per reach slot, the node's index in the answer.
-Lineage Materialise(const LotGraph& g, const Traversal& t, Direction dir,
-                    const CheckpointTable& table, std::vector<uint32_t>* answer_index) {
+// Builds the answer. Nodes are in the order the trace found them (reach slots): by depth, and
+// within a depth in an order fixed by the graph (ledger order of the edges), so answers are
+// deterministic without sorting identifiers. Edges are then sorted by (from, to, kind, ...).
+Lineage Materialise(const LotGraph& g, const Traversal& t, std::string_view root_id, Direction dir,
+                    bool nodes_only, const CheckpointTable& table) {
   Lineage out;
   out.direction = dir;
   out.depth_limited = t.depth_limited;
-  std::vector<uint32_t> order(t.reach.size());
-  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin() + 1, order.end(), [&](uint32_t a, uint32_t b) {
-    const Reach& ra = t.reach[a];
-    const Reach& rb = t.reach[b];
-    if (ra.depth != rb.depth) return ra.depth < rb.depth;
-    return g.NodeId(ra.node) < g.NodeId(rb.node);
-  });
-  answer_index->assign(t.reach.size(), 0);
-  out.nodes.reserve(order.size());
-  for (uint32_t i = 0; i < order.size(); ++i) {
-    const Reach& r = t.reach[order[i]];
-    (*answer_index)[order[i]] = i;
-    const bool incomplete = g.node(r.node).incomplete;
-    out.nodes.push_back({std::string(g.NodeId(r.node)), r.depth, {r.lo, r.hi}, incomplete});
-    out.incomplete = out.incomplete || incomplete;
+  const size_t n = t.reach.size();
+  auto text = std::make_shared<std::string>();
+  text->reserve(64 * n);  // identifiers are about 50 bytes: one allocation, usually
+  std::vector<std::pair<size_t, size_t>> spans;  // (offset, size) in text, nodes first
+  spans.reserve(n);
+  out.nodes.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + 16 < n) g.PrefetchNodeId(t.reach[i + 16].node, 0);
+    if (i + 8 < n) g.PrefetchNodeId(t.reach[i + 8].node, 1);
+    const Reach& r = t.reach[i];
+    const std::string_view id = i == 0 ? root_id : g.NodeId(r.node);  // the root: what was asked
+    spans.emplace_back(text->size(), id.size());
+    text->append(id);
+    LineageNode& node = out.nodes[i];
+    node.depth = r.depth;
+    node.window = {r.lo, r.hi};
+    node.incomplete = g.incomplete(r.node);
+    out.incomplete = out.incomplete || node.incomplete;
   }
+  if (!nodes_only) out.checkpoints = table.Refs(g, text.get(), &spans);
+  // text no longer grows: the views can point into it.
+  auto view = [&](size_t k) {
+    return std::string_view(*text).substr(spans[k].first, spans[k].second);
+  };
+  for (size_t i = 0; i < n; ++i) out.nodes[i].id = view(i);
+  for (size_t c = 0; c < out.checkpoints.size(); ++c) {
+    out.checkpoints[c].event_id = view(n + 2 * c);
+    out.checkpoints[c].org = view(n + 2 * c + 1);
+  }
+  out.text = std::move(text);
   out.root = out.nodes[0].id;
-  out.edges.reserve(t.edges.size());
-  for (uint32_t e : t.edges) {
-    const Edge& edge = g.edge(e);
+  out.cycle_nodes = CycleSlots(t);
+  std::sort(out.cycle_nodes.begin(), out.cycle_nodes.end());
+  out.cycle = !out.cycle_nodes.empty();
+  if (nodes_only) return out;
+  out.edges.reserve(t.followed.size());
+  for (const Followed& f : t.followed) {
+    const Edge& edge = g.edge(f.edge);
     LineageEdge le;
     le.kind = edge.kind;
-    le.from = (*answer_index)[*t.slot_of.Find(edge.from)];
-    le.to = (*answer_index)[*t.slot_of.Find(edge.to)];
+    le.from = f.from_slot;
+    le.to = f.to_slot;
     le.start_ms = edge.start_ms;
     le.end_ms = edge.end_ms;
     le.checkpoint = table.Index(edge.event);
@@ -289,9 +451,6 @@ Lineage Materialise(const LotGraph& g, const Traversal& t, Direction dir,
                                                  b.checkpoint, b.input_checkpoint,
                                                  b.end_checkpoint);
   });
-  out.cycle_nodes = CycleNodes(out.nodes.size(), out.edges);
-  out.cycle = !out.cycle_nodes.empty();
-  out.checkpoints = table.Refs(g);
   return out;
 }
 
@@ -311,13 +470,13 @@ Result<Lineage> Trace(const LotGraph& graph, std::string_view id, Direction dire
                       const QueryOptions& options) {
   RETURN_IF_ERROR(CheckOptions(options));
   ASSIGN_OR_RETURN(const uint32_t root, FindRoot(graph, id));
-  Traversal t;
-  RETURN_IF_ERROR(Traverse(graph, root, direction, options, std::string(id), &t));
+  ScratchLease lease;
+  Traversal& t = *lease.get();
+  RETURN_IF_ERROR(Traverse(graph, root, direction, options, id, &t));
   CheckpointTable table;
-  AddEdgeEvents(graph, t, &table);
+  if (!options.nodes_only) AddEdgeEvents(graph, t, &table);
   table.Finish();
-  std::vector<uint32_t> answer_index;
-  return Materialise(graph, t, direction, table, &answer_index);
+  return Materialise(graph, t, id, direction, options.nodes_only, table);
 }
 
 OrgByLocation OrgsFromGenesis(const ledger::Genesis& genesis) {
@@ -348,9 +507,9 @@ Result<Exposure> RecallExposure(const LotGraph& graph, std::string_view lot,
                            " is above kMaxHandoffs (" + std::to_string(kMaxHandoffs) + ")");
   }
   ASSIGN_OR_RETURN(const uint32_t root, FindRoot(graph, lot));
-  Traversal t;
-  RETURN_IF_ERROR(
-      Traverse(graph, root, Direction::kDownstream, options.query, std::string(lot), &t));
+  ScratchLease lease;
+  Traversal& t = *lease.get();
+  RETURN_IF_ERROR(Traverse(graph, root, Direction::kDownstream, options.query, lot, &t));
 
   // Per reached node: its hand-offs inside its window, and its latest disposition.
   std::vector<std::vector<uint32_t>> handoff_events(t.reach.size());
@@ -385,8 +544,7 @@ Result<Exposure> RecallExposure(const LotGraph& graph, std::string_view lot,
   table.Finish();
 
   Exposure out;
-  std::vector<uint32_t> answer_index;
-  out.lineage = Materialise(graph, t, Direction::kDownstream, table, &answer_index);
+  out.lineage = Materialise(graph, t, lot, Direction::kDownstream, false, table);
 
   // Hand-offs in ledger order, each once.
   std::vector<uint32_t> handoff_list;
@@ -426,8 +584,8 @@ Result<Exposure> RecallExposure(const LotGraph& graph, std::string_view lot,
   }
   out.items.resize(out.lineage.nodes.size());
   for (size_t r = 0; r < t.reach.size(); ++r) {
-    ExposedItem& item = out.items[answer_index[r]];
-    item.node = answer_index[r];
+    ExposedItem& item = out.items[r];
+    item.node = static_cast<uint32_t>(r);
     for (uint32_t ev : handoff_events[r]) {
       auto it = std::lower_bound(handoff_list.begin(), handoff_list.end(), ev);
       item.handoffs.push_back(static_cast<uint32_t>(it - handoff_list.begin()));

@@ -22,7 +22,7 @@ const std::string kG2 = "09521234543220";
 // id → depth of an answer.
 std::map<std::string, uint32_t> Depths(const Lineage& l) {
   std::map<std::string, uint32_t> out;
-  for (const LineageNode& n : l.nodes) out[n.id] = n.depth;
+  for (const LineageNode& n : l.nodes) out[std::string(n.id)] = n.depth;
   return out;
 }
 
@@ -30,7 +30,8 @@ std::map<std::string, uint32_t> Depths(const Lineage& l) {
 std::multiset<std::string> EdgeSet(const Lineage& l) {
   std::multiset<std::string> out;
   for (const LineageEdge& e : l.edges) {
-    out.insert(l.nodes[e.from].id + ">" + l.nodes[e.to].id + " " + EdgeKindName(e.kind));
+    out.insert(std::string(l.nodes[e.from].id) + ">" + std::string(l.nodes[e.to].id) + " " +
+               EdgeKindName(e.kind));
   }
   return out;
 }
@@ -156,8 +157,8 @@ TEST_F(GraphTest, ContainmentIntervalsNarrowWhatAPalletCarried) {
   std::map<std::string, std::vector<std::string>> shipped;
   for (const ExposedItem& item : ex.items) {
     for (uint32_t h : item.handoffs) {
-      shipped[ex.lineage.nodes[item.node].id].push_back(
-          ex.lineage.checkpoints[ex.handoffs[h].checkpoint].event_id);
+      shipped[std::string(ex.lineage.nodes[item.node].id)].push_back(
+          std::string(ex.lineage.checkpoints[ex.handoffs[h].checkpoint].event_id));
     }
   }
   // ship2 carried the pallet after the case had left it.
@@ -316,7 +317,7 @@ TEST_F(GraphTest, CyclesTerminateAndAreReported) {
   EXPECT_EQ(Depths(down), (std::map<std::string, uint32_t>{{a, 0}, {b, 1}, {c, 2}}));
   EXPECT_TRUE(down.cycle);
   std::set<std::string> on_cycle;
-  for (uint32_t n : down.cycle_nodes) on_cycle.insert(down.nodes[n].id);
+  for (uint32_t n : down.cycle_nodes) on_cycle.insert(std::string(down.nodes[n].id));
   EXPECT_EQ(on_cycle, (std::set<std::string>{a, b, c}));
   EXPECT_EQ(down.edges.size(), 4u);
   EXPECT_TRUE(Down(c).cycle);  // c's self-loop

@@ -25,8 +25,8 @@ std::string Fingerprint(const LineageIndex& index, const RandomChain& chain) {
   std::string out;
   auto lineage = [&](const Lineage& l) {
     for (const LineageNode& n : l.nodes) {
-      out += n.id + " " + std::to_string(n.depth) + " " + std::to_string(n.window.from_ms) + " " +
-             std::to_string(n.window.to_ms) + "\n";
+      out += std::string(n.id) + " " + std::to_string(n.depth) + " " +
+             std::to_string(n.window.from_ms) + " " + std::to_string(n.window.to_ms) + "\n";
     }
     for (const LineageEdge& e : l.edges) {
       out += std::to_string(e.from) + ">" + std::to_string(e.to) + " " + EdgeKindName(e.kind) +
@@ -35,7 +35,7 @@ std::string Fingerprint(const LineageIndex& index, const RandomChain& chain) {
              std::to_string(e.end_checkpoint) + "\n";
     }
     for (const CheckpointRef& c : l.checkpoints) {
-      out += c.event_id + "@" + std::to_string(c.location.height) + "." +
+      out += std::string(c.event_id) + "@" + std::to_string(c.location.height) + "." +
              std::to_string(c.location.tx_position) + "." +
              std::to_string(c.location.checkpoint_index) + "\n";
     }

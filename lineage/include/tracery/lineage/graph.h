@@ -111,13 +111,20 @@ struct Event {
   uint8_t flags = 0;
 };
 
+// One entry of an adjacency list: a live edge, its kind and the node at its other end, so that
+// a trace reads the edge itself only when it needs its times (containment, or a bounded window)
+// or when some checkpoint has been withdrawn.
+struct Arc {
+  uint32_t edge = 0;
+  uint32_t node = 0;
+  EdgeKind kind = EdgeKind::kTransform;
+};
+
 struct Node {
-  std::vector<uint32_t> out;  // edges from this node (downstream)
-  std::vector<uint32_t> in;   // edges to this node (upstream)
+  std::vector<Arc> out;  // live edges from this node (downstream), in the order added
+  std::vector<Arc> in;   // live edges to this node (upstream)
   // Events that name this node as their subject, in ledger order (see docs/lineage.md).
   std::vector<uint32_t> subject_events;
-  // A transformation over kMaxTransformationEdges named it: its edges are missing.
-  bool incomplete = false;
 };
 
 struct GraphStats {
@@ -171,12 +178,19 @@ class LotGraph {
 
   std::optional<uint32_t> FindNode(std::string_view id) const;
   std::string_view NodeId(uint32_t node) const;
+  // Hints the processor to fetch what NodeId(node) reads; `stage` 0 the offset, 1 the bytes
+  // (issue stage 0 some nodes ahead of stage 1). Queries use it to overlap memory latency.
+  void PrefetchNodeId(uint32_t node, int stage) const;
+  // A transformation over kMaxTransformationEdges named it: some of its edges are missing.
+  bool incomplete(uint32_t node) const { return incomplete_count_ > 0 && incomplete_[node] != 0; }
   uint32_t node_count() const { return static_cast<uint32_t>(nodes_.size()); }
   const Node& node(uint32_t n) const { return nodes_[n]; }
   const Edge& edge(uint32_t e) const { return edges_[e]; }
   uint32_t event_count() const { return static_cast<uint32_t>(events_.size()); }
   const Event& event(uint32_t ev) const { return events_[ev]; }
   bool withdrawn(uint32_t ev) const { return withdrawn_[ev] != 0; }
+  // False while no checkpoint has been withdrawn: every arc is then usable as it stands.
+  bool any_withdrawn() const { return withdrawn_count_ > 0; }
   std::string_view EventId(uint32_t ev) const;
   std::string_view String(uint32_t id) const;
   std::span<const Party> sources(const Event& ev) const {
@@ -237,6 +251,8 @@ class LotGraph {
   std::unique_ptr<StringPool> event_ids_;  // event ids and client event ids
   std::unique_ptr<StringPool> strings_;    // orgs, CBV values, locations, parties, types
   std::vector<Node> nodes_;
+  std::vector<uint8_t> incomplete_;  // per node
+  uint64_t incomplete_count_ = 0;
   std::vector<Edge> edges_;
   uint64_t dead_edges_ = 0;
   std::vector<Event> events_;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,23 +50,26 @@ struct QueryOptions {
   uint32_t max_depth = kDefaultMaxDepth;  // edges from the root; 0..kMaxDepth
   size_t max_nodes = kDefaultMaxNodes;    // nodes in the answer, the root included
   size_t max_edges = kDefaultMaxEdges;    // edges in the answer
+  // Only the nodes (with depth and window): no edges and no checkpoints in the answer (they
+  // are still followed, counted against max_edges, and checked for cycles).
+  bool nodes_only = false;
   // Transformations outside it are not followed; containment is followed only for the part of
   // its interval inside it; lot membership (a fact of identity) is always followed.
   TimeWindow window;
 };
 
 // A checkpoint an answer rests on: enough to show it and to build its proof
-// (ledger::ProveCheckpoint(ledger, location)).
+// (ledger::ProveCheckpoint(ledger, location)). The views point into Lineage::text.
 struct CheckpointRef {
-  std::string event_id;
+  std::string_view event_id;
   int64_t event_time_ms = 0;
   ledger::CheckpointLocation location;
-  std::string org;  // the organisation whose transaction carried it
+  std::string_view org;  // the organisation whose transaction carried it
 };
 
 struct LineageNode {
-  std::string id;
-  uint32_t depth = 0;  // fewest edges from the root
+  std::string_view id;  // points into Lineage::text
+  uint32_t depth = 0;   // fewest edges from the root
   // When the traced material can be in this node: the query window, narrowed by every
   // containment interval on the way (the hull over all the ways it was reached).
   TimeWindow window;
@@ -84,9 +88,15 @@ struct LineageEdge {
 };
 
 struct Lineage {
+  // The bytes of every identifier, event id and organisation the answer shows, in one buffer
+  // (one copy per answer instead of one allocation per string). The string_views of nodes and
+  // checkpoints point into it: they stay valid while this answer, or any copy of it, lives.
+  std::shared_ptr<const std::string> text;
   std::string root;
   Direction direction = Direction::kDownstream;
-  std::vector<LineageNode> nodes;  // nodes[0] is the root, then by (depth, id)
+  // nodes[0] is the root; then by depth, and within a depth in the order the trace found them
+  // (fixed by the ledger order of the edges: deterministic, and no identifiers compared).
+  std::vector<LineageNode> nodes;
   std::vector<LineageEdge> edges;  // every edge the trace followed, by (from, to, kind, ...)
   std::vector<CheckpointRef> checkpoints;  // every checkpoint referenced, in ledger order
   bool depth_limited = false;              // the trace stopped at max_depth with more to follow
