@@ -158,4 +158,21 @@ std::string PercentEncode(std::string_view in) {
   return out;
 }
 
+std::string DigitalLinkEscape(std::string_view raw) {
+  static constexpr std::string_view kEscaped = "!\"#%&()*+,/:<>?";
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(raw.size());
+  for (char c : raw) {
+    if (kEscaped.find(c) == std::string_view::npos) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[static_cast<unsigned char>(c) >> 4];
+      out += kHex[static_cast<unsigned char>(c) & 15];
+    }
+  }
+  return out;
+}
+
 }  // namespace tracery

@@ -1,5 +1,7 @@
 #include "tracery/epcis/identifiers.h"
 
+#include "tracery/core/encoding.h"
+
 #include <algorithm>
 #include <optional>
 #include <vector>
@@ -69,24 +71,6 @@ std::optional<std::string> Unescape(std::string_view s) {
   return out;
 }
 
-// The canonical path-segment form of an AI value: the characters of CSET 82 that have a meaning
-// in URIs or in EPC URNs are percent-encoded (upper-case hex), every other one is kept. This is
-// the encoding GS1's reference Event Hash ID implementation produces from EPC URNs.
-std::string Escape(std::string_view raw) {
-  static constexpr std::string_view kEscaped = "!\"#%&()*+,/:<>?";
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : raw) {
-    if (kEscaped.find(c) == std::string_view::npos) {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[static_cast<unsigned char>(c) >> 4];
-      out += kHex[static_cast<unsigned char>(c) & 15];
-    }
-  }
-  return out;
-}
 
 // An AI value component: its escapes decoded, 1..max_length characters of CSET 82 (or digits
 // only). Returns the raw value.
@@ -231,17 +215,17 @@ Result<std::string> NumericUrnToDigitalLink(std::string_view id, const NumericSc
       ASSIGN_OR_RETURN(std::string ext,
                        ReadComponent(id, tail, "the extension", s.max_tail, false));
       if (ext == "0") return uri;
-      return uri + "/254/" + Escape(ext);
+      return uri + "/254/" + DigitalLinkEscape(ext);
     }
     case Tail::kQualifier: {
       ASSIGN_OR_RETURN(std::string raw, ReadComponent(id, tail, "the serial or lot", s.max_tail,
                                                       s.tail_digits_only));
-      return uri + "/" + std::string(s.qualifier) + "/" + Escape(raw);
+      return uri + "/" + std::string(s.qualifier) + "/" + DigitalLinkEscape(raw);
     }
     case Tail::kAppended: {
       ASSIGN_OR_RETURN(std::string raw,
                        ReadComponent(id, tail, "the serial", s.max_tail, s.tail_digits_only));
-      return uri + Escape(raw);
+      return uri + DigitalLinkEscape(raw);
     }
   }
   return uri;
@@ -265,7 +249,7 @@ Result<std::string> AlphanumericUrnToDigitalLink(std::string_view id, const Alph
   if (key.size() > kMaxAlphanumericKey) {
     return Malformed(id, "company prefix and reference must be at most 30 characters together");
   }
-  std::string uri = std::string(kCanonicalHost) + std::string(s.ai) + "/" + Escape(key);
+  std::string uri = std::string(kCanonicalHost) + std::string(s.ai) + "/" + DigitalLinkEscape(key);
   if (s.tail == Tail::kPattern) {
     if (f[2] != "*") return Malformed(id, "only class-level patterns ending in '.*' are supported");
     return uri;
@@ -451,7 +435,7 @@ std::optional<Result<std::string>> DigitalLinkToCanonical(std::string_view id) {
   }
   auto key_value = ReadKeyValue(id, key, segments[at + 1]);
   if (!key_value.ok()) return key_value.status();
-  std::string uri = std::string(kCanonicalHost) + std::string(key.ai) + "/" + Escape(*key_value);
+  std::string uri = std::string(kCanonicalHost) + std::string(key.ai) + "/" + DigitalLinkEscape(*key_value);
   std::string_view finest_ai;
   std::string finest_value;
   for (size_t i = at + 2; i < segments.size(); i += 2) {
@@ -471,7 +455,7 @@ std::optional<Result<std::string>> DigitalLinkToCanonical(std::string_view id) {
       finest_value = *value;
     }
   }
-  if (!finest_ai.empty()) uri += "/" + std::string(finest_ai) + "/" + Escape(finest_value);
+  if (!finest_ai.empty()) uri += "/" + std::string(finest_ai) + "/" + DigitalLinkEscape(finest_value);
   return uri;
 }
 

@@ -1,5 +1,7 @@
 #include "tracery/lineage/lot_keys.h"
 
+#include "tracery/core/encoding.h"
+
 #include <vector>
 
 namespace tracery::lineage {
@@ -70,26 +72,8 @@ std::string LotOfInstance(std::string_view id) {
 std::string LotOfInstanceWithLotNumber(std::string_view id, std::string_view lot_number) {
   GtinInstance g;
   if (lot_number.empty() || !ParseGtinInstance(id, &g)) return "";
-  return LotUri(g, EncodeDigitalLinkValue(lot_number));
+  return LotUri(g, DigitalLinkEscape(lot_number));
 }
 
-std::string EncodeDigitalLinkValue(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size());
-  for (char ch : value) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
 
 }  // namespace tracery::lineage

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "lineage_test_util.h"
+#include "tracery/core/encoding.h"
 #include "tracery/lineage/lot_keys.h"
 #include "tracery/lineage/query.h"
 
@@ -108,7 +109,7 @@ class RandomChainBuilder {
   std::string NewLot() {
     const std::string gtin = Gtin();
     const std::string value = "L" + std::to_string(++lot_serial_) + (rng_.Chance(5) ? "/x" : "");
-    const std::string lot = Lot(gtin, EncodeDigitalLinkValue(value));
+    const std::string lot = Lot(gtin, DigitalLinkEscape(value));
     lot_parts_[lot] = {gtin, value};
     chain_.lots.push_back(lot);
     return Use(lot);

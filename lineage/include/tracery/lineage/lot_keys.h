@@ -19,13 +19,10 @@ std::string LotOfInstance(std::string_view id);
 
 // The lot that an ILMD lot number (cbvmda:lotNumber) puts a serialised trade item in:
 //   (https://id.gs1.org/01/G[/22/V][/10/X]/21/S, "L") → https://id.gs1.org/01/G[/22/V]/10/L
-// with L percent-encoded as EncodeDigitalLinkValue does. Empty when `id` is not a GTIN instance
+// with L written as DigitalLinkEscape (core/encoding.h) writes it, as the identifier
+// canonicaliser does. Empty when `id` is not a GTIN instance
 // URI (above) or `lot_number` is empty.
 std::string LotOfInstanceWithLotNumber(std::string_view id, std::string_view lot_number);
 
-// A raw GS1 attribute value written into a Digital Link path: the URI unreserved characters
-// (A-Z a-z 0-9 - . _ ~) stay, every other byte becomes %XX (upper-case hex). An identifier
-// canonicaliser that encodes lot values differently would make ILMD bridges miss (docs/lineage.md).
-std::string EncodeDigitalLinkValue(std::string_view value);
 
 }  // namespace tracery::lineage
