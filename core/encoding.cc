@@ -164,7 +164,10 @@ std::string DigitalLinkEscape(std::string_view raw) {
   std::string out;
   out.reserve(raw.size());
   for (char c : raw) {
-    if (kEscaped.find(c) == std::string_view::npos) {
+    const auto byte = static_cast<unsigned char>(c);
+    // Outside CSET 82 (space, controls, non-ASCII) a value is not a GS1 value; escaping keeps
+    // such bytes out of identifiers, which may hold none of them.
+    if (kEscaped.find(c) == std::string_view::npos && byte > 0x20 && byte < 0x7F) {
       out += c;
     } else {
       out += '%';

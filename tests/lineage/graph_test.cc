@@ -87,7 +87,7 @@ TEST(LotKeysTest, InstancesAndLots) {
             "https://id.gs1.org/01/09521234543213/10/Y");
   EXPECT_EQ(LotOfInstanceWithLotNumber("https://id.gs1.org/01/09521234543213/21/3", ""), "");
   EXPECT_EQ(LotOfInstanceWithLotNumber("https://id.gs1.org/00/106141412345678908", "L"), "");
-  EXPECT_EQ(DigitalLinkEscape("aZ09-._~%é/"), "aZ09-._~%25é%2F");
+  EXPECT_EQ(DigitalLinkEscape("aZ09-._~%é/"), "aZ09-._~%25%C3%A9%2F");
 }
 
 TEST_F(GraphTest, TransformEdgesEveryInputToEveryOutput) {

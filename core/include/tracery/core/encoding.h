@@ -29,7 +29,8 @@ Result<std::string> PercentDecode(std::string_view in);
 std::string PercentEncode(std::string_view in);
 // A GS1 application identifier value (a lot, a serial) as a path segment of its canonical GS1
 // Digital Link URI: the characters of GS1's CSET 82 that mean something in URIs or in EPC URNs
-// (! " # % & ( ) * + , / : < > ?) become %XX (upper-case hex), every other byte is kept. The
+// (! " # % & ( ) * + , / : < > ?) become %XX (upper-case hex), and so do bytes outside it that
+// an identifier may not hold (space, controls, non-ASCII); every other byte is kept. The
 // encoding of the CBV 2.0 Event Hash ID's reference implementation; every module that writes a
 // Digital Link value uses it, so that one lot has one canonical identifier.
 std::string DigitalLinkEscape(std::string_view raw);
