@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "event_types.h"
 #include "json_syntax.h"
 #include "tracery/core/crypto.h"
 #include "tracery/core/encoding.h"
@@ -25,25 +26,6 @@ using nlohmann::json;
 
 // ---------------------------------------------------------------------------------------------
 // Event types and the members each may carry.
-
-enum TypeBit : unsigned {
-  kObject = 1u << 0,
-  kAggregation = 1u << 1,
-  kTransaction = 1u << 2,
-  kTransformation = 1u << 3,
-  kAssociation = 1u << 4,
-  kAllTypes = kObject | kAggregation | kTransaction | kTransformation | kAssociation,
-};
-
-struct EventTypeName {
-  std::string_view name;
-  TypeBit bit;
-};
-constexpr EventTypeName kEventTypes[] = {
-    {"ObjectEvent", kObject},           {"AggregationEvent", kAggregation},
-    {"TransactionEvent", kTransaction}, {"TransformationEvent", kTransformation},
-    {"AssociationEvent", kAssociation},
-};
 
 struct MemberRule {
   std::string_view name;
@@ -322,9 +304,7 @@ Result<TypeBit> ReadType(const json& j, const Paths& p) {
   const json* type = Find(j, "type");
   if (type == nullptr) return Invalid(p.Field("type"), "required");
   ASSIGN_OR_RETURN(std::string name, ReadString(*type, p.Field("type")));
-  for (const EventTypeName& t : kEventTypes) {
-    if (t.name == name) return t.bit;
-  }
+  if (std::optional<TypeBit> bit = EventTypeBit(name)) return *bit;
   return Invalid(p.Field("type"),
                  "must be ObjectEvent, AggregationEvent, TransactionEvent, TransformationEvent "
                  "or AssociationEvent, got " +

@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 
+#include "event_types.h"
 #include "json_syntax.h"
 #include "namespaces.h"
 #include "tracery/core/time.h"
@@ -430,25 +431,6 @@ MaybeProblem Ignored(const json&, const std::string&, const Namespaces&) { retur
 // ---------------------------------------------------------------------------------------------
 // Events.
 
-enum TypeBit : unsigned {
-  kObject = 1u << 0,
-  kAggregation = 1u << 1,
-  kTransaction = 1u << 2,
-  kTransformation = 1u << 3,
-  kAssociation = 1u << 4,
-  kAllTypes = kObject | kAggregation | kTransaction | kTransformation | kAssociation,
-};
-
-struct EventType {
-  std::string_view name;
-  TypeBit bit;
-};
-constexpr EventType kEventTypes[] = {
-    {"ObjectEvent", kObject},           {"AggregationEvent", kAggregation},
-    {"TransactionEvent", kTransaction}, {"TransformationEvent", kTransformation},
-    {"AssociationEvent", kAssociation},
-};
-
 struct EventMember {
   std::string_view name;
   unsigned types;  // the event types that carry the member
@@ -491,10 +473,8 @@ constexpr EventMember kEventMembers[] = {
 
 Result<TypeBit> EventTypeOf(const json& event) {
   const json* type = Find(event, "type");
-  if (type != nullptr) {
-    for (const EventType& t : kEventTypes) {
-      if (*type == t.name) return t.bit;
-    }
+  if (type != nullptr && type->is_string()) {
+    if (std::optional<TypeBit> bit = EventTypeBit(type->get<std::string>())) return *bit;
   }
   return InvalidArgument("");
 }

@@ -14,19 +14,7 @@ namespace {
 using testing::Key;
 using testing::MakeTx;
 
-v1::CommitCertificate Certify(const Genesis& g, const ParsedBlock& b, char seed = 'a',
-                              const std::string& node = "a-node") {
-  v1::CommitCertificate c;
-  c.set_schema_version(1);
-  c.set_height(b.header.height());
-  c.set_block_hash(HashBytes(b.hash));
-  c.set_term(b.header.term());
-  auto* s = c.add_signatures();
-  s->set_node_id(node);
-  s->set_signature(Key(seed).Sign(Purpose::kCommit, g.hash(),
-                                  CommitVotePayload(b.header.height(), b.hash, b.header.term())));
-  return c;
-}
+using testing::Certify;
 
 class LedgerTest : public ::testing::Test {
  protected:

@@ -75,4 +75,19 @@ inline ParsedTx MakeTx(const Genesis& genesis, const std::string& org, const Pri
   return MakeTxOf(genesis, org, key, checkpoints, nonce);
 }
 
+// A commit certificate of `b` signed by the validator with key `seed` (node `node`).
+inline v1::CommitCertificate Certify(const Genesis& g, const ParsedBlock& b, char seed = 'a',
+                                     const std::string& node = "a-node") {
+  v1::CommitCertificate c;
+  c.set_schema_version(1);
+  c.set_height(b.header.height());
+  c.set_block_hash(HashBytes(b.hash));
+  c.set_term(b.header.term());
+  auto* s = c.add_signatures();
+  s->set_node_id(node);
+  s->set_signature(Key(seed).Sign(Purpose::kCommit, g.hash(),
+                                  CommitVotePayload(b.header.height(), b.hash, b.header.term())));
+  return c;
+}
+
 }  // namespace tracery::ledger::testing

@@ -152,28 +152,7 @@ inline PrivateKey OrgKey(const std::string& org) {
 // A signed transaction of `org` carrying `cps`.
 inline ledger::ParsedTx CheckpointTx(const ledger::Genesis& genesis, const std::string& org,
                                      const std::vector<v1::Checkpoint>& cps, uint64_t nonce) {
-  const PrivateKey key = OrgKey(org);
-  v1::Tx tx;
-  tx.set_schema_version(1);
-  std::vector<Hash32> leaves;
-  for (const v1::Checkpoint& cp : cps) {
-    std::string* bytes = tx.add_checkpoints();
-    *bytes = cp.SerializeAsString();
-    leaves.push_back(ledger::LeafHash(*bytes));
-  }
-  v1::TxHeader h;
-  h.set_schema_version(1);
-  h.set_org(org);
-  h.set_key_id(key.public_key().KeyId());
-  h.set_nonce(nonce);
-  h.set_time_ms(1700000000000);
-  h.set_checkpoint_count(static_cast<uint32_t>(cps.size()));
-  h.set_checkpoints_root(HashBytes(ledger::CheckpointsRoot(leaves)));
-  tx.set_header(h.SerializeAsString());
-  tx.set_signature(key.Sign(Purpose::kTx, genesis.hash(), tx.header()));
-  auto parsed = ledger::ParseTx(tx.SerializeAsString());
-  TRACERY_CHECK(parsed.ok());
-  return std::move(parsed).value();
+  return ledger::testing::MakeTxOf(genesis, org, OrgKey(org), cps, nonce);
 }
 
 // One transaction of a block: who writes it, and what.
@@ -249,16 +228,7 @@ class TestLedger {
     ledger::BuiltBlock built = ledger_->BuildBlock(std::move(parsed), "a-node", 0, 1700000000000);
     TRACERY_CHECK(built.rejected.empty());
     const ledger::ParsedBlock& b = built.block;
-    v1::CommitCertificate c;
-    c.set_schema_version(1);
-    c.set_height(b.header.height());
-    c.set_block_hash(HashBytes(b.hash));
-    c.set_term(b.header.term());
-    auto* s = c.add_signatures();
-    s->set_node_id("a-node");
-    s->set_signature(ledger::testing::Key('a').Sign(
-        Purpose::kCommit, genesis_.hash(),
-        ledger::CommitVotePayload(b.header.height(), b.hash, b.header.term())));
+    const v1::CommitCertificate c = ledger::testing::Certify(genesis_, b);
     TRACERY_CHECK(ledger_->Append(b, &c).ok());
     return b;
   }
