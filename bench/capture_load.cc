@@ -8,12 +8,15 @@
 // purchase order, transformations), each event with unique identifiers. --clients threads post
 // them to POST /v1/capture; the clock stops when every capture job reports every event
 // committed and a query of the last document's identifiers returns them (the event index has
-// applied their block). Prints one JSON object.
+// applied their block). Then it times lineage queries over HTTP on the captured graph (lots
+// downstream to their items, transformation outputs upstream to their input lot). Prints one
+// JSON object.
 #include <atomic>
 #include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <tuple>
 
 #include "bench_util.h"
 #include "http_client.h"
@@ -188,6 +191,27 @@ int Main(int argc, char** argv) {
                        !json::parse(q->body)["epcisBody"]["queryResults"]["resultsBody"]["eventList"].empty();
   const double total_s = SecondsSince(t0);
   const double in_process = InProcessRate(docs, per_doc);
+  // Lineage over HTTP on the captured graph: downstream of commissioned lots (each reaches the
+  // items its ILMD bound to it), upstream of transformation outputs (each reaches its input lot).
+  std::vector<double> down_ms, up_ms;
+  const uint64_t lots = std::max<uint64_t>(1, events / 100);
+  for (uint64_t i = 0; i < std::min<uint64_t>(200, lots); ++i) {
+    const uint64_t k = (i * 7919) % lots;
+    const std::string lot =
+        "urn:epc:class:lgtin:4012345.011111.L" + std::to_string(run) + "-" + std::to_string(k);
+    const std::string item =
+        "urn:epc:id:sgtin:4012345.011111." + Serial(run, std::min(events - 1, k * 100 + 3));
+    for (auto [id, dir, out] : {std::tuple{lot, "down", &down_ms}, std::tuple{item, "up", &up_ms}}) {
+      const auto q0 = Clock::now();
+      auto r = client->Request("GET", "/v1/traceability/lots/" + PercentEncode(id) +
+                                          "?direction=" + dir);
+      if (!r.ok() || r->status != 200) {
+        if (errors++ == 0) first_error = r.ok() ? r->body : r.status().ToString();
+        continue;
+      }
+      out->push_back(SecondsSince(q0) * 1000);
+    }
+  }
   json out{{"bench", "capture"},
            {"events", events},
            {"events_per_doc", per_doc},
@@ -200,6 +224,12 @@ int Main(int argc, char** argv) {
            {"indexed", indexed},
            {"events_per_s", static_cast<double>(events) / total_s},
            {"bound_parse_hash_events_per_s_one_thread", in_process},
+           {"lineage_http_down_ms", {{"queries", down_ms.size()},
+                                     {"p50", Percentile(down_ms, 0.5)},
+                                     {"p99", Percentile(down_ms, 0.99)}}},
+           {"lineage_http_up_ms", {{"queries", up_ms.size()},
+                                   {"p50", Percentile(up_ms, 0.5)},
+                                   {"p99", Percentile(up_ms, 0.99)}}},
            {"errors", errors.load()}};
   if (!first_error.empty()) out["first_error"] = first_error.substr(0, 300);
   std::printf("%s\n", out.dump().c_str());
