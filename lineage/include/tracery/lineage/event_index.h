@@ -7,12 +7,13 @@
 // (ledger order, which is record-time order). Postings are keyed by (field, value, sequence), so
 // a posting list reads in ledger order and a page resumes from the last sequence it returned.
 //
-// Store layout (docs/lineage.md):
+// Store layout (docs/formats/node-stores.md):
 //   'h'                                   → applied height (big-endian u64)
 //   'c' seq(8)                            → height(8) tx_position(4) checkpoint_index(4)
 //                                           record_time_ms(8) checkpoint bytes
 //   'p' field(1) value '\0' seq(8)        → ""   (postings)
-//   't' event_time_ms+2^63 (8) seq(8)     → ""   (event-time order)
+//   't' (event_time_ms XOR 2^63)(8) seq(8) → ""  (event-time order)
+//   'w' event_id                          → ""   (an error declaration withdrew it)
 // A block's entries and the new applied height are one WriteBatch, so a crash leaves the index
 // at a block boundary and CatchUp continues from there.
 //
