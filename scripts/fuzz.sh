@@ -16,9 +16,13 @@ SECONDS_PER_FUZZER="${1:-20}"
 case "$SECONDS_PER_FUZZER" in
   '' | *[!0-9]*) echo "usage: scripts/fuzz.sh [seconds per fuzzer]" >&2; exit 2 ;;
 esac
-DATA="${TRACERY_SHARED_DATA:-$(pwd)/../shared/data}/epcis"
-if [ ! -d "$DATA" ]; then
-  echo "fuzz: no seed documents in $DATA (set TRACERY_SHARED_DATA)" >&2
+# The shared data as CMakeLists.txt finds it: TRACERY_SHARED_DATA, ../shared/data, /work/shared/data.
+DATA=""
+for candidate in ${TRACERY_SHARED_DATA:+"$TRACERY_SHARED_DATA"} "$(pwd)/../shared/data" /work/shared/data; do
+  if [ -d "$candidate/epcis" ]; then DATA="$candidate/epcis"; break; fi
+done
+if [ -z "$DATA" ]; then
+  echo "fuzz: no seed documents found (set TRACERY_SHARED_DATA)" >&2
   exit 2
 fi
 for tool in clang-14 clang++-14; do
