@@ -262,29 +262,45 @@ std::vector<std::string> DriverPrefixes(const EventQuery& q) {
 struct StoredCheckpoint {
   ledger::CheckpointLocation location;
   int64_t record_time_ms = 0;
+  std::string org;  // the organisation whose transaction carried it
   std::string bytes;
 };
 
 std::string EncodeStored(const ledger::CheckpointLocation& loc, int64_t record_time_ms,
-                         const std::string& bytes) {
+                         const std::string& org, const std::string& bytes) {
   std::string v;
   PutBe64(&v, loc.height);
   PutBe32(&v, loc.tx_position);
   PutBe32(&v, loc.checkpoint_index);
   PutBe64(&v, static_cast<uint64_t>(record_time_ms));
+  PutBe32(&v, static_cast<uint32_t>(org.size()));
+  v += org;
   v += bytes;
   return v;
 }
 
 Result<StoredCheckpoint> DecodeStored(std::string_view v) {
-  if (v.size() < 24) return Corruption("event index: checkpoint record shorter than 24 bytes");
+  if (v.size() < 28) return Corruption("event index: checkpoint record shorter than 28 bytes");
   StoredCheckpoint s;
   s.location.height = GetBe64(v);
   s.location.tx_position = GetBe32(v.substr(8));
   s.location.checkpoint_index = GetBe32(v.substr(12));
   s.record_time_ms = static_cast<int64_t>(GetBe64(v.substr(16)));
-  s.bytes = std::string(v.substr(24));
+  const uint32_t org_size = GetBe32(v.substr(24));
+  if (v.size() - 28 < org_size) return Corruption("event index: checkpoint record cut short");
+  s.org = std::string(v.substr(28, org_size));
+  s.bytes = std::string(v.substr(28 + org_size));
   return s;
+}
+
+// An error declaration of `org` names `id`: the key that withdraws the checkpoints of `org`
+// with that event id (or client event id) recorded before the declaration.
+std::string WithdrawnKey(const std::string& org, const std::string& id) {
+  std::string k(1, kWithdrawnPrefix);
+  k += org;
+  k.push_back('\0');
+  k += id;
+  return k;
 }
 
 // Page tokens: kind byte, then big-endian fields, as hex.
@@ -411,6 +427,20 @@ Result<std::unique_ptr<EventIndex>> EventIndex::Open(const std::string& dir) {
   return std::unique_ptr<EventIndex>(new EventIndex(std::move(db), applied));
 }
 
+Result<bool> EventIndex::Withdrawn(const leveldb::ReadOptions& ro, const std::string& org,
+                                   const v1::Checkpoint& c, uint64_t seq) const {
+  for (const std::string* id : {&c.event_id(), &c.client_event_id()}) {
+    if (id->empty()) continue;
+    std::string at;
+    leveldb::Status s = db_->Get(ro, WithdrawnKey(org, *id), &at);
+    if (s.IsNotFound()) continue;
+    RETURN_IF_ERROR(FromLevelDb(s, "read event index"));
+    if (at.size() != 8) return Corruption("event index: withdrawal record is not 8 bytes");
+    if (seq < GetBe64(at)) return true;
+  }
+  return false;
+}
+
 uint64_t EventIndex::applied_height() const {
   return applied_.load(std::memory_order_acquire);
 }
@@ -436,7 +466,8 @@ Status EventIndex::Apply(const ledger::ParsedBlock& block) {
                           " does not parse");
       }
       const ledger::CheckpointLocation loc{height, t, static_cast<uint32_t>(i)};
-      batch.Put(SeqKey(seq), EncodeStored(loc, block.header.time_ms(), tx.checkpoints(i)));
+      const std::string& org = block.txs[t].header.org();
+      batch.Put(SeqKey(seq), EncodeStored(loc, block.header.time_ms(), org, tx.checkpoints(i)));
       for (const std::string& prefix : Postings(c)) {
         std::string key = prefix;
         PutBe64(&key, seq);
@@ -444,7 +475,11 @@ Status EventIndex::Apply(const ledger::ParsedBlock& block) {
       }
       batch.Put(TimeKey(c.event_time_ms(), seq), "");
       if (c.has_error_declaration()) {
-        batch.Put(std::string(1, kWithdrawnPrefix) + c.event_id(), "");
+        // The value is the declaration's sequence number: what came before it is withdrawn.
+        std::string at;
+        PutBe64(&at, seq);
+        batch.Put(WithdrawnKey(org, c.event_id()), at);
+        if (!c.client_event_id().empty()) batch.Put(WithdrawnKey(org, c.client_event_id()), at);
       }
     }
   }
@@ -559,11 +594,8 @@ Result<EventPage> EventIndex::Query(const EventQuery& q, const std::string& page
     }
     if (!MatchesEventQuery(q, hit.checkpoint, stored.record_time_ms)) continue;
     if (!q.include_withdrawn && !hit.checkpoint.has_error_declaration()) {
-      std::string ignored;
-      leveldb::Status s =
-          db_->Get(ro, std::string(1, kWithdrawnPrefix) + hit.checkpoint.event_id(), &ignored);
-      if (s.ok()) continue;
-      if (!s.IsNotFound()) return FromLevelDb(s, "read event index");
+      ASSIGN_OR_RETURN(bool withdrawn, Withdrawn(ro, stored.org, hit.checkpoint, p->seq));
+      if (withdrawn) continue;
     }
     hit.seq = p->seq;
     hit.location = stored.location;

@@ -30,10 +30,11 @@ std::string Gln(int n) { return "https://id.gs1.org/414/000000000000" + std::to_
 // Builds blocks whose headers carry what the index reads: height, log size and time.
 class Chain {
  public:
-  ledger::ParsedBlock Next(const std::vector<v1::Checkpoint>& checkpoints) {
+  ledger::ParsedBlock Next(const std::vector<v1::Checkpoint>& checkpoints,
+                           const std::string& org = "a") {
     ++height_;
     std::vector<ledger::ParsedTx> txs;
-    txs.push_back(MakeTxOf(genesis_, "a", Key('a'), checkpoints, height_));
+    txs.push_back(MakeTxOf(genesis_, org, Key(org == "a" ? 'a' : 'b'), checkpoints, height_));
     log_size_ += checkpoints.size();
     v1::BlockHeader h;
     h.set_schema_version(1);
@@ -62,8 +63,8 @@ class EventIndexTest : public ::testing::Test {
     index_.reset();
     std::filesystem::remove_all(dir_);
   }
-  void Apply(const std::vector<v1::Checkpoint>& cps) {
-    ASSERT_TRUE(index_->Apply(chain_.Next(cps)).ok());
+  void Apply(const std::vector<v1::Checkpoint>& cps, const std::string& org = "a") {
+    ASSERT_TRUE(index_->Apply(chain_.Next(cps, org)).ok());
   }
   // Every page of the query, concatenated: the event ids.
   std::vector<std::string> All(const EventQuery& q, size_t per_page = 2) {
@@ -178,15 +179,24 @@ TEST_F(EventIndexTest, WithdrawnEventsCanBeLeftOut) {
   v1::Checkpoint declaration = original;
   declaration.mutable_error_declaration()->set_declaration_time_ms(500);
   declaration.mutable_error_declaration()->set_reason("https://ref.gs1.org/cbv/ER-incorrect_data");
-  Apply({declaration});
+  // Another organisation cannot withdraw this one's event.
+  Apply({declaration}, "b");
   EventQuery q;
   q.match_epc = {Sgtin(1, 1)};
+  q.include_withdrawn = false;
   EXPECT_EQ(All(q).size(), 2u);
+  Apply({declaration});
+  q.include_withdrawn = true;
+  EXPECT_EQ(All(q).size(), 3u);
   q.include_withdrawn = false;
   auto page = index_->Query(q, "", 10);
   ASSERT_TRUE(page.ok());
-  ASSERT_EQ(page->hits.size(), 1u);
+  ASSERT_EQ(page->hits.size(), 2u);  // the two declarations
   EXPECT_TRUE(page->hits[0].checkpoint.has_error_declaration());
+  EXPECT_TRUE(page->hits[1].checkpoint.has_error_declaration());
+  // The same event captured again after the declaration is not withdrawn.
+  Apply({original});
+  EXPECT_EQ(All(q).size(), 3u);
 }
 
 TEST_F(EventIndexTest, RefusesATokenOfAnotherOrderAndAGap) {

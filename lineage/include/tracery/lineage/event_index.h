@@ -10,10 +10,11 @@
 // Store layout (docs/formats/node-stores.md):
 //   'h'                                   → applied height (big-endian u64)
 //   'c' seq(8)                            → height(8) tx_position(4) checkpoint_index(4)
-//                                           record_time_ms(8) checkpoint bytes
+//                                           record_time_ms(8) org_size(4) org checkpoint bytes
 //   'p' field(1) value '\0' seq(8)        → ""   (postings)
 //   't' (event_time_ms XOR 2^63)(8) seq(8) → ""  (event-time order)
-//   'w' event_id                          → ""   (an error declaration withdrew it)
+//   'w' org '\0' id                       → seq(8) of the latest error declaration of org
+//                                           naming id (event id or client event id)
 // A block's entries and the new applied height are one WriteBatch, so a crash leaves the index
 // at a block boundary and CatchUp continues from there.
 //
@@ -34,6 +35,7 @@
 
 namespace leveldb {
 class DB;
+struct ReadOptions;
 }
 
 namespace tracery::lineage {
@@ -69,7 +71,9 @@ struct EventQuery {
   std::optional<int64_t> ge_event_time_ms, lt_event_time_ms;
   std::optional<int64_t> ge_record_time_ms, lt_record_time_ms;
   std::optional<double> ge_quantity, lt_quantity;  // any quantity element of the event
-  bool include_withdrawn = true;  // false: leave out checkpoints an error declaration withdrew
+  // false: leave out checkpoints that a later error declaration of the same organisation
+  // withdrew (naming their event id or client event id), as the lot graph does.
+  bool include_withdrawn = true;
   enum class Order { kLedger, kEventTime };
   Order order = Order::kLedger;  // kLedger is record-time order
   bool descending = false;
@@ -108,6 +112,10 @@ class EventIndex {
  private:
   explicit EventIndex(std::unique_ptr<leveldb::DB> db, uint64_t applied);
   struct Cursor;
+  // Whether an error declaration of `org` recorded after `seq` names the checkpoint's event id
+  // or client event id (the rule of the lot graph too).
+  Result<bool> Withdrawn(const leveldb::ReadOptions& ro, const std::string& org,
+                         const v1::Checkpoint& c, uint64_t seq) const;
   const std::unique_ptr<leveldb::DB> db_;
   std::atomic<uint64_t> applied_;  // written by the writer only
 };
