@@ -272,7 +272,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   }
   if (is({"v1", "capture", "*"})) {
     if (auto r = only("GET")) return finish(*r);
-    return finish(GetCapture(seg[2]));
+    return finish(GetCapture(*who, seg[2]));
   }
   if (is({"v1", "events"})) {
     if (method == "POST") return finish(PostEvent(*who, request));

@@ -67,7 +67,7 @@ class Api {
 
   // EPCIS capture, queries and verification (epcis_api.cc).
   HttpResponse PostCapture(const Principal& who, const HttpRequest& request);
-  HttpResponse GetCapture(const std::string& id);
+  HttpResponse GetCapture(const Principal& who, const std::string& id);
   HttpResponse PostEvent(const Principal& who, const HttpRequest& request);
   HttpResponse GetEvents(const std::map<std::string, std::string>& query);
   HttpResponse GetEvent(const std::string& event_id);

@@ -106,8 +106,10 @@ HttpResponse Api::PostCapture(const Principal& who, const HttpRequest& request) 
   return r;
 }
 
-HttpResponse Api::GetCapture(const std::string& id) {
+HttpResponse Api::GetCapture(const Principal& who, const std::string& id) {
   auto job = node_->capture().Load(id);
+  // A job is its organisation's: to anyone else it does not exist.
+  if (job.ok() && job->org != who.org) job = NotFound("no capture job '" + id + "'");
   if (!job.ok()) return ProblemFromStatus(job.status());
   return JsonResponse(200, node_->capture().StatusJson(*job));
 }
