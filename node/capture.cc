@@ -132,51 +132,92 @@ Result<CaptureJob> Capture::Run(const std::string& org, const std::vector<epcis:
   job.org = org;
   job.created_ms = SystemClock::Get()->NowMs();
   job.proceed = behaviour == CaptureErrorBehaviour::kProceed;
-  std::vector<std::string> payloads;
-  std::vector<std::vector<v1::Checkpoint>> batches;
-  // Payload hash and declaration state of each event anchored by this job → its transaction.
-  std::map<std::pair<std::string, bool>, size_t> in_job;
+  // The checkpoint and payload of every valid event, outside any lock (hashing is the work).
+  struct Candidate {
+    size_t event;
+    v1::Checkpoint checkpoint;
+    std::string payload;
+  };
+  std::vector<Candidate> candidates;
+  job.events.resize(events.size());
   for (size_t i = 0; i < events.size(); ++i) {
-    CapturedEvent ev;
+    CapturedEvent& ev = job.events[i];
     if (i < problems.size() && problems[i]) {
       if (!job.proceed) return InvalidArgument(problems[i]->ToString());
       ev.problem = problems[i];
-      job.events.push_back(std::move(ev));
       continue;
     }
     ASSIGN_OR_RETURN(v1::Checkpoint cp, epcis::EventToCheckpoint(events[i]));
     ev.event_id = cp.event_id();
     ev.client_event_id = cp.client_event_id();
     ev.declaration = cp.has_error_declaration();
-    const auto key = std::make_pair(cp.payload_hash(), ev.declaration);
+    candidates.push_back({i, std::move(cp), epcis::EventPayload(events[i])});
+  }
+  // Payloads first: a checkpoint is never anchored without its payload kept here. Storing one
+  // that is there already changes nothing.
+  std::vector<std::string_view> views;
+  for (const Candidate& c : candidates) views.push_back(c.payload);
+  RETURN_IF_ERROR(node_->blobs().PutAll(views).status());
+
+  // Which events are new: one capture at a time decides and submits, so that two concurrent
+  // captures of the same event anchor it once.
+  std::lock_guard lock(mu_);
+  std::vector<std::vector<v1::Checkpoint>> batches;
+  std::vector<std::string> batch_keys;  // the in-flight key of each new checkpoint, in order
+  std::map<std::string, size_t> in_job;  // key → transaction index in this job
+  std::vector<Hash32> foreign;           // transactions of other captures still in flight
+  std::vector<std::pair<size_t, size_t>> foreign_events;  // (event, index in foreign)
+  for (Candidate& c : candidates) {
+    CapturedEvent& ev = job.events[c.event];
+    const std::string key = c.checkpoint.payload_hash() + (ev.declaration ? "d" : "e");
     if (auto it = in_job.find(key); it != in_job.end()) {
       ev.tx = it->second;
-    } else {
-      ASSIGN_OR_RETURN(std::optional<uint64_t> height, AnchoredHeight(cp));
-      if (height) {
-        ev.height = height;
-      } else {
-        if (batches.empty() || batches.back().size() == ledger::kMaxCheckpointsPerTx) {
-          batches.emplace_back();
-        }
-        batches.back().push_back(std::move(cp));
-        payloads.push_back(epcis::EventPayload(events[i]));
-        ev.tx = batches.size() - 1;
-        in_job.emplace(key, *ev.tx);
-      }
+      continue;
     }
-    job.events.push_back(std::move(ev));
+    if (auto it = in_flight_.find(key); it != in_flight_.end()) {
+      auto loc = node_->ledger().FindTx(it->second);
+      if (loc.ok()) {
+        ev.height = loc->height;
+      } else {
+        foreign.push_back(it->second);
+        foreign_events.emplace_back(c.event, foreign.size() - 1);
+      }
+      continue;
+    }
+    ASSIGN_OR_RETURN(std::optional<uint64_t> height, AnchoredHeight(c.checkpoint));
+    if (height) {
+      ev.height = height;
+      continue;
+    }
+    if (batches.empty() || batches.back().size() == ledger::kMaxCheckpointsPerTx) {
+      batches.emplace_back();
+    }
+    batches.back().push_back(std::move(c.checkpoint));
+    batch_keys.push_back(key);
+    ev.tx = batches.size() - 1;
+    in_job.emplace(key, *ev.tx);
   }
   if (!batches.empty()) {
-    // Payloads first: a checkpoint is never anchored without its payload kept here.
-    std::vector<std::string_view> views(payloads.begin(), payloads.end());
-    RETURN_IF_ERROR(node_->blobs().PutAll(views).status());
     ASSIGN_OR_RETURN(SubmitResult submitted,
                      node_->Submit(org, batches, std::nullopt, Node::Ack::kAccepted));
     job.tx_ids = std::move(submitted.tx_ids);
+    size_t k = 0;
+    for (size_t b = 0; b < batches.size(); ++b) {
+      for (size_t j = 0; j < batches[b].size(); ++j) in_flight_[batch_keys[k++]] = job.tx_ids[b];
+    }
+    PruneInFlight();
   }
+  for (const auto& [event, f] : foreign_events) job.events[event].tx = job.tx_ids.size() + f;
+  job.tx_ids.insert(job.tx_ids.end(), foreign.begin(), foreign.end());
   RETURN_IF_ERROR(Save(job));
   return job;
+}
+
+void Capture::PruneInFlight() {
+  if (in_flight_.size() < kMaxInFlight) return;
+  for (auto it = in_flight_.begin(); it != in_flight_.end();) {
+    it = node_->ledger().FindTx(it->second).ok() ? in_flight_.erase(it) : std::next(it);
+  }
 }
 
 Status Capture::Save(const CaptureJob& job) {

@@ -6,12 +6,15 @@
 //
 // Idempotency: an event whose Event Hash ID is already anchored with the same payload (and the
 // same error-declaration state) is not anchored again; the job reports it committed at the
-// height where it already is. The same event twice in one document is anchored once.
+// height where it already is. The same event twice in one document, or in two captures at
+// once, is anchored once (the later capture's job follows the earlier one's transaction).
 //
 // Thread-safety: Run and Load may be called from any thread.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -75,9 +78,18 @@ class Capture {
   // the ledger holds one.
   Result<std::optional<uint64_t>> AnchoredHeight(const v1::Checkpoint& checkpoint) const;
   Status Save(const CaptureJob& job);
+  // Forgets in-flight entries whose transaction is committed, once there are many.
+  void PruneInFlight();  // REQUIRES: mu_ held
+
+  // In-flight entries beyond which committed ones are forgotten.
+  static constexpr size_t kMaxInFlight = 200'000;
 
   Node* const node_;
   const std::unique_ptr<leveldb::DB> db_;
+  std::mutex mu_;  // one capture at a time decides which events are new, and submits them
+  // Payload hash + declaration state of each event submitted and maybe not committed yet → its
+  // transaction (guarded by mu_). A committed one is found in the ledger instead.
+  std::map<std::string, Hash32> in_flight_;
 };
 
 }  // namespace tracery::node

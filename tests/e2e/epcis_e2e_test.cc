@@ -135,6 +135,34 @@ TEST_F(EpcisE2E, EveryExampleDocumentIsCapturedAndCommitted) {
             403);
 }
 
+// Four clients capture the same document at once: each event is anchored once, and every
+// job reports every event committed.
+TEST_F(EpcisE2E, ConcurrentCapturesOfOneDocumentAnchorEachEventOnce) {
+  const std::string doc = "gs1-EPCIS/Example-TransactionEvents-2020_07_03y.jsonld";
+  std::vector<std::thread> clients;
+  std::vector<json> jobs(4);
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    clients.emplace_back([&, i] {
+      auto admin = c_.Client(0, "admin");
+      auto r = admin->Request("POST", "/v1/capture", Read(doc));
+      if (r.ok() && r->status == 202) jobs[i] = WaitJob(admin.get(), r->headers["location"]);
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  std::set<std::string> ids;
+  for (const json& job : jobs) {
+    ASSERT_TRUE(job.is_object());
+    EXPECT_TRUE(job["success"].get<bool>()) << job.dump();
+    for (const json& e : job["events"]) ids.insert(e["eventID"].get<std::string>());
+  }
+  ASSERT_EQ(ids.size(), 2u);
+  for (const std::string& id : ids) {
+    auto r = auditor_->Request("GET", "/v1/events?EQ_eventID=" + PercentEncode(id));
+    ASSERT_EQ(r->status, 200);
+    EXPECT_EQ(Events(*r).size(), 1u) << id;
+  }
+}
+
 TEST_F(EpcisE2E, QueriesFindTheSameEventsByUrnAndDigitalLink) {
   Capture("gs1-EPCIS/Example_9.6.1-ObjectEvent.jsonld");
   Capture("gs1-EPCIS/Example_9.6.4-TransformationEvent.jsonld");
