@@ -178,4 +178,14 @@ std::string DigitalLinkEscape(std::string_view raw) {
   return out;
 }
 
+char Gs1CheckDigit(std::string_view digits) {
+  int sum = 0;
+  int weight = 3;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    sum += (*it - '0') * weight;
+    weight = 4 - weight;
+  }
+  return static_cast<char>('0' + (10 - sum % 10) % 10);
+}
+
 }  // namespace tracery

@@ -33,18 +33,6 @@ bool IsCset39(char c) {
   return (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '#' || c == '-' || c == '/';
 }
 
-// The GS1 check digit of `digits` (the key without its check digit): weights 3, 1, 3, ... from
-// the right, and the digit that brings the sum to a multiple of 10.
-char CheckDigit(std::string_view digits) {
-  int sum = 0;
-  int weight = 3;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    sum += (*it - '0') * weight;
-    weight = 4 - weight;
-  }
-  return static_cast<char>('0' + (10 - sum % 10) % 10);
-}
-
 Status Malformed(std::string_view id, std::string_view why) {
   return InvalidArgument(Shown(id) + ": " + std::string(why));
 }
@@ -196,7 +184,7 @@ Result<std::string> NumericUrnToDigitalLink(std::string_view id, const NumericSc
       s.indicator_first && !f[1].empty()
           ? std::string(f[1].substr(0, 1)) + std::string(f[0]) + std::string(f[1].substr(1))
           : std::string(f[0]) + std::string(f[1]);
-  std::string key = std::string(s.key_prefix) + digits + CheckDigit(digits);
+  std::string key = std::string(s.key_prefix) + digits + Gs1CheckDigit(digits);
   for (size_t i = 0; i < s.two_digit_fields; ++i) {
     std::string_view part = f[2 + i];
     if (part.size() != 2 || !IsDigits(part))

@@ -35,4 +35,8 @@ std::string PercentEncode(std::string_view in);
 // Digital Link value uses it, so that one lot has one canonical identifier.
 std::string DigitalLinkEscape(std::string_view raw);
 
+// The GS1 mod-10 check digit of `digits` (a GS1 key without its check digit, ASCII digits only):
+// weights 3, 1, 3, ... from the right, and the digit that brings the sum to a multiple of 10.
+char Gs1CheckDigit(std::string_view digits);
+
 }  // namespace tracery
