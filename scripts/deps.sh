@@ -8,6 +8,7 @@ PACKAGES=(
   protobuf-compiler libprotobuf-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev jq
   libxml2-dev libsqlite3-dev clang-14 libclang-rt-14-dev graphviz
+  mosquitto mosquitto-clients libmosquitto-dev
 )
 
 missing=()
