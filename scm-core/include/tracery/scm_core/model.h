@@ -91,6 +91,7 @@ struct Order {
   std::string buyer;      // party id or GLN
   std::string seller;     // party id or GLN
   std::string ship_to;    // GLN when known
+  std::string ship_from;  // GLN the goods leave from, when known (a sales order allocates there)
   std::string order_date;  // YYYY-MM-DD
   std::vector<OrderLine> lines;
   MappingRef mapping;
