@@ -238,6 +238,9 @@ HttpResponse Api::Handle(const HttpRequest& request) {
                       peers ? &*peers : nullptr);
     return finish(r);
   }
+  if (seg.size() >= 2 && seg[0] == "v1" && IsScmResource(seg[1])) {
+    return finish(HandleScm(*who, request, seg, *query));
+  }
   if (is({"v1", "checkpoints"})) {
     if (auto r = only("POST")) return finish(*r);
     return finish(PostCheckpoints(*who, request, *query));

@@ -80,6 +80,12 @@ class Api {
                                const std::map<std::string, std::string>& query);
   HttpResponse GetExposure(const Principal& who, const std::string& lot,
                            const std::map<std::string, std::string>& query);
+  // The SCM core (scm_api.cc): inventory, orders, shipments, holds, exceptions, master data,
+  // replenishment. `seg` is the decoded path.
+  static bool IsScmResource(const std::string& name);
+  HttpResponse HandleScm(const Principal& who, const HttpRequest& request,
+                         const std::vector<std::string>& seg,
+                         const std::map<std::string, std::string>& query);
   // Adds "proofs" (proofs[i] proves refs[i]) and "genesisHash" to *out.
   Status AttachProofs(const std::vector<lineage::CheckpointRef>& refs, nlohmann::json* out);
 

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "node.h"
+#include "scm_service.h"
 #include "tracery/core/encoding.h"
 #include "tracery/core/leveldb.h"
 #include "tracery/core/time.h"
@@ -41,6 +42,7 @@ json JobToStored(const CaptureJob& job) {
     if (e.declaration) j["declaration"] = true;
     if (e.height) j["height"] = *e.height;
     if (e.tx) j["tx"] = *e.tx;
+    if (!e.kept_off_chain.empty()) j["keptOffChain"] = e.kept_off_chain;
     if (e.problem) j["problem"] = {{"field", e.problem->field}, {"rule", e.problem->rule},
                                    {"detail", e.problem->detail}};
     events.push_back(std::move(j));
@@ -66,6 +68,7 @@ Result<CaptureJob> JobFromStored(const std::string& id, const std::string& text)
       ev.declaration = e.value("declaration", false);
       if (e.contains("height")) ev.height = e["height"].get<uint64_t>();
       if (e.contains("tx")) ev.tx = e["tx"].get<size_t>();
+      ev.kept_off_chain = e.value("keptOffChain", "");
       if (e.contains("problem")) {
         const json& p = e["problem"];
         ev.problem = epcis::Problem{p.at("field").get<std::string>(),
@@ -153,6 +156,17 @@ Result<CaptureJob> Capture::Run(const std::string& org, const std::vector<epcis:
     ev.declaration = cp.has_error_declaration();
     candidates.push_back({i, std::move(cp), epcis::EventPayload(events[i])});
   }
+  // What the anchoring policy keeps off-chain, and which of those this node had not stored yet.
+  ScmService& scm = node_->scm();
+  std::vector<v1::Checkpoint> fresh;  // events new to this node, for the SCM core
+  for (const Candidate& c : candidates) {
+    scm_core::AnchoringDecision d =
+        scm.policy().Decide(c.checkpoint.type(), c.checkpoint.biz_step(), c.checkpoint.disposition());
+    if (d.anchor) continue;
+    job.events[c.event].kept_off_chain = d.reason;
+    ASSIGN_OR_RETURN(bool stored, node_->blobs().Contains(Sha256(c.payload)));
+    if (!stored) fresh.push_back(c.checkpoint);
+  }
   // Payloads first: a checkpoint is never anchored without its payload kept here. Storing one
   // that is there already changes nothing.
   std::vector<std::string_view> views;
@@ -169,6 +183,7 @@ Result<CaptureJob> Capture::Run(const std::string& org, const std::vector<epcis:
   std::vector<std::pair<size_t, size_t>> foreign_events;  // (event, index in foreign)
   for (Candidate& c : candidates) {
     CapturedEvent& ev = job.events[c.event];
+    if (!ev.kept_off_chain.empty()) continue;
     const std::string key = c.checkpoint.payload_hash() + (ev.declaration ? "d" : "e");
     if (auto it = in_job.find(key); it != in_job.end()) {
       ev.tx = it->second;
@@ -192,6 +207,7 @@ Result<CaptureJob> Capture::Run(const std::string& org, const std::vector<epcis:
     if (batches.empty() || batches.back().size() == ledger::kMaxCheckpointsPerTx) {
       batches.emplace_back();
     }
+    fresh.push_back(c.checkpoint);
     batches.back().push_back(std::move(c.checkpoint));
     batch_keys.push_back(key);
     ev.tx = batches.size() - 1;
@@ -210,6 +226,7 @@ Result<CaptureJob> Capture::Run(const std::string& org, const std::vector<epcis:
   for (const auto& [event, f] : foreign_events) job.events[event].tx = job.tx_ids.size() + f;
   job.tx_ids.insert(job.tx_ids.end(), foreign.begin(), foreign.end());
   RETURN_IF_ERROR(Save(job));
+  scm.OnCaptured(org, fresh);
   return job;
 }
 
@@ -260,6 +277,13 @@ json Capture::StatusJson(const CaptureJob& job) const {
     }
     j["eventID"] = e.event_id;
     if (!e.client_event_id.empty()) j["clientEventID"] = e.client_event_id;
+    if (!e.kept_off_chain.empty()) {
+      j["status"] = "stored";
+      j["anchored"] = false;
+      j["reason"] = e.kept_off_chain;
+      events.push_back(std::move(j));
+      continue;
+    }
     std::optional<uint64_t> height = e.height;
     if (!height && e.tx && *e.tx < tx_heights.size()) height = tx_heights[*e.tx];
     if (height) {

@@ -9,6 +9,10 @@
 // height where it already is. The same event twice in one document, or in two captures at
 // once, is anchored once (the later capture's job follows the earlier one's transaction).
 //
+// The node's anchoring policy decides which events become checkpoints; the others are kept
+// off-chain only (their payload stored, status "stored"). The events new to this node (not
+// anchored or stored before) go to the SCM core, which moves stock at the partner's locations.
+//
 // Thread-safety: Run and Load may be called from any thread.
 #pragma once
 
@@ -40,6 +44,8 @@ struct CapturedEvent {
   std::optional<uint64_t> height;
   std::optional<size_t> tx;
   std::optional<epcis::Problem> problem;
+  // Not anchored: the anchoring policy kept it off-chain (why), its payload stored here only.
+  std::string kept_off_chain;
 };
 
 struct CaptureJob {

@@ -92,6 +92,16 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       c.heartbeat_ticks = r.value("heartbeatTicks", c.heartbeat_ticks);
       c.max_uncommitted_blocks = r.value("maxUncommittedBlocks", c.max_uncommitted_blocks);
     }
+    if (j.contains("scm")) {
+      const json& scm = j["scm"];
+      c.demand_period_days = scm.value("demandPeriodDays", c.demand_period_days);
+      if (scm.contains("anchoring")) {
+        const json& a = scm["anchoring"];
+        c.anchoring_selective = true;
+        c.anchoring_biz_steps = a.value("bizSteps", std::vector<std::string>{});
+        c.anchoring_dispositions = a.value("dispositions", std::vector<std::string>{});
+      }
+    }
     c.validator_api = j.value("validatorApi", "");
     if (j.contains("validatorTokenFile")) {
       c.validator_token_path = Resolve(base, j["validatorTokenFile"].get<std::string>());

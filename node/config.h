@@ -55,6 +55,13 @@ struct NodeConfig {
   uint32_t election_ticks = 10;
   uint32_t heartbeat_ticks = 1;
   size_t max_uncommitted_blocks = 4;
+  // SCM core ("scm" in the file): the bucket of the demand history, and the anchoring policy.
+  // Without "scm.anchoring" every event is anchored; with it, what is always anchored plus the
+  // events of the listed business steps and dispositions (docs/scm.md).
+  int demand_period_days = 7;
+  bool anchoring_selective = false;
+  std::vector<std::string> anchoring_biz_steps;
+  std::vector<std::string> anchoring_dispositions;
 };
 
 Result<NodeConfig> LoadNodeConfig(const std::string& path);

@@ -8,6 +8,7 @@
 
 #include "http_client.h"
 #include "tracery/consensus/solo.h"
+#include "tracery/scm_core/stock_effects.h"
 #include "tracery/epcis/identifiers.h"
 #include "tracery/core/encoding.h"
 #include "tracery/core/key_file.h"
@@ -76,6 +77,12 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
     auto canonical = epcis::CanonicalIdentifier(location);
     node->orgs_by_location_[canonical.ok() ? *canonical : location] = org;
   }
+  std::set<std::string> own_glns;
+  for (const auto& [location, org] : node->orgs_by_location_) {
+    std::string gln = scm_core::GlnOfLocation(location);
+    if (org == node->org_ && !gln.empty()) own_glns.insert(gln);
+  }
+  ASSIGN_OR_RETURN(node->scm_, ScmService::Open(config, std::move(own_glns)));
   ASSIGN_OR_RETURN(node->capture_, Capture::Open(node.get(), config.data_dir + "/capture"));
   ASSIGN_OR_RETURN(node->named_queries_, NamedQueries::Open(config.data_dir + "/queries"));
   RETURN_IF_ERROR(node->Recover());

@@ -31,6 +31,7 @@
 #include "peer_transport.h"
 #include "pending_log.h"
 #include "raft_storage.h"
+#include "scm_service.h"
 #include "tracery/consensus/engine.h"
 #include "tracery/consensus/raft.h"
 #include "tracery/ledger/ledger.h"
@@ -90,6 +91,7 @@ class Node final : public consensus::ProposalOps {
   // The genesis GLNs of each organisation, canonical.
   const lineage::OrgByLocation& orgs_by_location() const { return orgs_by_location_; }
   Capture& capture() { return *capture_; }
+  ScmService& scm() { return *scm_; }
   NamedQueries& named_queries() { return *named_queries_; }
   // Waits until the derived indexes have applied `height` (or the timeout passes); returns
   // whether they have. Queries wait for the ledger head they start at, so that a client
@@ -216,6 +218,7 @@ class Node final : public consensus::ProposalOps {
   lineage::OrgByLocation orgs_by_location_;
   // The height both indexes have applied.
   uint64_t IndexedHeight() const;
+  std::unique_ptr<ScmService> scm_;
   std::unique_ptr<Capture> capture_;
   std::unique_ptr<NamedQueries> named_queries_;
   void RunIndexer();
