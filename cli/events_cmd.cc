@@ -53,7 +53,8 @@ JobCount Count(const json& job) {
   c.running = job.value("running", true);
   for (const json& e : job["events"]) {
     const std::string status = e.value("status", "");
-    if (status == "committed") ++c.committed;
+    // "stored": kept off-chain by the node's anchoring policy; done as committed is.
+    if (status == "committed" || status == "stored") ++c.committed;
     if (status == "failed") ++c.failed;
   }
   return c;

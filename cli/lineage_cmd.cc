@@ -58,20 +58,8 @@ std::string Csv(const std::string& s) {
   return out + "\"";
 }
 
-// GET target; prints the problem and returns the exit code on failure.
 std::optional<int> Fetch(const Args& args, const std::string& target, json* out) {
-  auto client = ConnectFromArgs(args);
-  if (!client.ok()) return Fail(client.status());
-  auto res = (*client)->Request("GET", target);
-  if (!res.ok()) return Fail(res.status());
-  if (res->status == 404) {
-    std::fprintf(stderr, "tracery: %s\n", client::DescribeError(*res).c_str());
-    return kExitNegative;
-  }
-  if (res->status != 200) return Fail(client::DescribeError(*res));
-  *out = json::parse(res->body, nullptr, false);
-  if (!out->is_object()) return Fail("the node's answer is not JSON");
-  return std::nullopt;
+  return CallNode(args, "GET", target, "", "", out);
 }
 
 std::string CommonQuery(const Args& args) {

@@ -28,20 +28,13 @@ constexpr const char* kHelp =
 int Get(const Args& args) {
   if (args.positional().size() != 1) return Fail("give exactly one TXID or EVENTID");
   const std::string id = args.positional()[0];
-  auto client = ConnectFromArgs(args);
-  if (!client.ok()) return Fail(client.status());
   auto hex = HexDecode(id);
   const bool is_tx = id.size() == 64 && hex.ok();
   const std::string target =
       is_tx ? "/v1/proofs/tx/" + id : "/v1/proofs/events/" + PercentEncode(id);
-  auto res = (*client)->Request("GET", target);
-  if (!res.ok()) return Fail(res.status());
-  if (res->status == 404) {
-    std::fprintf(stderr, "tracery: %s\n", client::DescribeError(*res).c_str());
-    return kExitNegative;
-  }
-  if (res->status != 200) return Fail(client::DescribeError(*res));
-  const std::string pretty = json::parse(res->body).dump(2) + "\n";
+  json answer;
+  if (auto code = CallNode(args, "GET", target, "", "", &answer)) return *code;
+  const std::string pretty = answer.dump(2) + "\n";
   if (args.Has("out")) {
     if (Status st = WriteFileAtomic(args.Get("out"), pretty); !st.ok()) return Fail(st);
   } else {
