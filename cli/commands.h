@@ -17,6 +17,11 @@ int EventsCommand(const Argv& argv);
 int VerifyCommand(const Argv& argv);
 int LineageCommand(const Argv& argv);
 int RecallCommand(const Argv& argv);
+int InventoryCommand(const Argv& argv);
+int HoldsCommand(const Argv& argv);
+int ExceptionsCommand(const Argv& argv);
+int ReplenishCommand(const Argv& argv);
+int MasterdataCommand(const Argv& argv);
 
 // The folder of the running executable (to find traceryd beside tracery).
 std::string ExecutableDir();

@@ -146,7 +146,7 @@ int Init(const Argv& argv) {
     return Status::Ok();
   };
   for (size_t i = 0; i < orgs.size(); ++i) {
-    for (const char* role : {"admin", "auditor"}) {
+    for (const char* role : {"admin", "planner", "auditor"}) {
       Status st = add_token(i, i, orgs[i], orgs[i] + "-" + role, role, std::string(role) + ".token");
       if (!st.ok()) return Fail(st);
     }

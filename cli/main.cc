@@ -32,7 +32,12 @@ constexpr const char* kUsage =
     "  events import     capture EPCIS documents (JSON-LD, XML) through a node\n"
     "  verify            is an EPCIS document anchored? (proofs checked offline)\n"
     "  lineage           trace a lot upstream or downstream (table, json, Graphviz dot)\n"
-    "  recall            the recall exposure of a lot (table, json, csv)\n\n"
+    "  recall            the recall exposure of a lot (table, json, csv)\n"
+    "  inventory         inventory positions, lots, stock counts of the node's organisation\n"
+    "  holds             list | place | release holds on lots\n"
+    "  exceptions        operational exceptions (excursions, stock mismatches, ...)\n"
+    "  replenish         the replenishment recommendation for an item at a location\n"
+    "  masterdata import load items, locations and parties (JSON or CSV)\n\n"
     "Exit codes: 0 success, 1 a negative answer (invalid proof, failed audit), 2 usage or\n"
     "I/O errors.\n";
 
@@ -59,6 +64,11 @@ int main(int argc, char** argv) {
   if (command == "verify") return VerifyCommand(rest);
   if (command == "lineage") return LineageCommand(rest);
   if (command == "recall") return RecallCommand(rest);
+  if (command == "inventory") return InventoryCommand(rest);
+  if (command == "holds") return HoldsCommand(rest);
+  if (command == "exceptions") return ExceptionsCommand(rest);
+  if (command == "replenish") return ReplenishCommand(rest);
+  if (command == "masterdata") return MasterdataCommand(rest);
   std::fprintf(stderr, "tracery: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }
