@@ -7,6 +7,8 @@
 #include "tracery/core/time.h"
 #include "tracery/epcis/identifiers.h"
 #include "tracery/ledger/proof.h"
+#include "tracery/scm_core/model_json.h"
+#include "tracery/scm_core/stock_effects.h"
 
 namespace tracery::node {
 namespace {
@@ -242,6 +244,20 @@ HttpResponse Api::GetExposure(const Principal& who, const std::string& lot,
   auto exposure = node_->lineage().RecallExposure(*id, eo);
   if (!exposure.ok()) return ProblemFromStatus(exposure.status());
   json out = ExposureJson(*exposure);
+  if (who.org == node_->org()) {
+    // The caller's own customer orders and shipments that carried an exposed lot.
+    std::vector<std::pair<std::string, std::string>> lots;
+    for (const lineage::ExposedItem& item : exposure->items) {
+      scm_core::TradeItem t = scm_core::TradeItemOf(std::string(exposure->lineage.nodes[item.node].id));
+      if (!t.gtin.empty()) lots.emplace_back(t.gtin, t.lot_number);
+    }
+    scm_core::OwnExposure own = node_->scm().operations().Exposed(lots);
+    json shipments = json::array(), orders = json::array();
+    for (const scm_core::Shipment& s : own.shipments) shipments.push_back(scm_core::ToJson(s));
+    for (const scm_core::Order& o : own.orders) orders.push_back(scm_core::ToJson(o));
+    out["ownShipments"] = std::move(shipments);
+    out["ownOrders"] = std::move(orders);
+  }
   if (*proofs) {
     if (Status st = AttachProofs(exposure->lineage.checkpoints, &out); !st.ok()) {
       return ProblemFromStatus(st);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "tracery/core/leveldb.h"
@@ -670,6 +671,40 @@ std::vector<ExceptionRecord> Operations::Exceptions(bool open_only) const {
   for (const auto& [id, e] : state_->exceptions) {
     if (out.size() == kMaxListed) break;
     if (!open_only || e.closed_at_ms == 0) out.push_back(e);
+  }
+  return out;
+}
+
+OwnExposure Operations::Exposed(
+    const std::vector<std::pair<std::string, std::string>>& lots) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto exposed = [&](const std::string& gtin, const std::string& lot) {
+    for (const auto& [g, l] : lots) {
+      if (g == gtin && (l.empty() || l == lot)) return true;
+    }
+    return false;
+  };
+  OwnExposure out;
+  std::set<std::string> order_ids;
+  for (const auto& [id, s] : state_->shipments) {
+    bool hit = false;
+    for (const ShipmentLine& line : s.lines) {
+      if (!exposed(line.gtin, line.lot_number)) continue;
+      hit = true;
+      if (!line.order_id.empty()) order_ids.insert(line.order_id);
+    }
+    if (!hit) continue;
+    order_ids.insert(s.order_ids.begin(), s.order_ids.end());
+    if (out.shipments.size() < kMaxListed) out.shipments.push_back(s);
+  }
+  for (const auto& [order, list] : state_->allocations) {
+    for (const Allocation& a : list) {
+      if (exposed(a.gtin, a.lot_number)) order_ids.insert(order);
+    }
+  }
+  for (const std::string& id : order_ids) {
+    auto it = state_->orders.find(id);
+    if (it != state_->orders.end() && out.orders.size() < kMaxListed) out.orders.push_back(it->second);
   }
   return out;
 }

@@ -171,6 +171,32 @@ TEST_F(OperationsTest, EverythingSurvivesAReopen) {
   EXPECT_EQ(history.back(), Quantity::Units(5));
 }
 
+TEST_F(OperationsTest, ARecallReachesTheShipmentsAndOrdersOfItsLots) {
+  Stock("L1", 100);
+  Stock("L2", 100);
+  ASSERT_TRUE(ops_->AddOrder(SalesOrder("SO-1", 10)).ok());  // allocated from L1
+  Order po;
+  po.id = "PO-9";
+  po.lines.push_back({"1", kGtin, Quantity::Units(5), "EA", std::nullopt});
+  ASSERT_TRUE(ops_->AddOrder(po).ok());
+  Shipment asn;
+  asn.id = "ASN-1";
+  asn.order_ids = {"PO-9"};
+  asn.lines.push_back({"", kGtin, "L2", {}, Quantity::Units(5), "EA", ""});
+  ASSERT_TRUE(ops_->AddShipment(asn).ok());
+
+  OwnExposure l1 = ops_->Exposed({{kGtin, "L1"}});
+  EXPECT_TRUE(l1.shipments.empty());
+  ASSERT_EQ(l1.orders.size(), 1u);
+  EXPECT_EQ(l1.orders[0].id, "SO-1");
+  OwnExposure l2 = ops_->Exposed({{kGtin, "L2"}});
+  ASSERT_EQ(l2.shipments.size(), 1u);
+  ASSERT_EQ(l2.orders.size(), 1u);
+  EXPECT_EQ(l2.orders[0].id, "PO-9");
+  EXPECT_EQ(ops_->Exposed({{kGtin, ""}}).orders.size(), 2u);  // every lot of the GTIN
+  EXPECT_TRUE(ops_->Exposed({{"00614141999993", "L1"}}).orders.empty());
+}
+
 TEST_F(OperationsTest, BadInputIsRefusedNamingTheField) {
   EXPECT_EQ(ops_->PlaceHold("00614141123453", "L1", "", "x", "y").status().code(),
             Code::kInvalidArgument);

@@ -87,6 +87,12 @@ struct AllocationResult {
   std::vector<OrderLine> short_lines;  // the unallocated remainder of each short line
 };
 
+// The partner's own records that a recall of some lots reaches.
+struct OwnExposure {
+  std::vector<Shipment> shipments;  // with a line of an exposed lot
+  std::vector<Order> orders;        // named by those shipments, or allocated an exposed lot
+};
+
 // Named limits.
 inline constexpr size_t kMaxOrderLines = 10'000;
 inline constexpr size_t kMaxKeyBytes = 200;  // any identifier used in a store key
@@ -144,6 +150,9 @@ class Operations {
   Result<ExceptionRecord> RaiseException(ExceptionRecord record);
   Result<ExceptionRecord> CloseException(const std::string& id);
   std::vector<ExceptionRecord> Exceptions(bool open_only) const;
+
+  // `lots`: (gtin, lot number) pairs; an empty lot number stands for every lot of the GTIN.
+  OwnExposure Exposed(const std::vector<std::pair<std::string, std::string>>& lots) const;
 
   InventoryPosition Position(const std::string& gtin, const std::string& gln) const;
   // Every position, optionally of one item and/or one location.
