@@ -4,8 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include "client_util.h"
+#include "fsma204.h"
 #include "commands.h"
 #include "tracery/core/encoding.h"
+#include "tracery/core/key_file.h"
 
 namespace tracery::cli {
 namespace {
@@ -24,12 +26,15 @@ constexpr const char* kLineageHelp =
 
 constexpr const char* kRecallHelp =
     "usage: tracery recall --node URL (--token T | --token-file F) LOT\n"
-    "                      [--depth N] [--format table|json|csv] [--proofs]\n\n"
+    "                      [--depth N] [--format table|json|csv] [--proofs]\n"
+    "       tracery recall ... LOT --format fsma204 --out FILE.xlsx\n\n"
     "The recall exposure of LOT: every lot, item, case and pallet downstream of it, the\n"
     "shipments and hand-offs that carried each (source, destination, organisation), its\n"
     "current disposition, and the partners and locations that received exposed goods.\n"
     "--proofs fetches the proof bundle of every step (json). csv prints one row per exposed\n"
-    "identifier and hand-off. Exit 0 on an answer, 1 when the node does not know LOT, 2 on\n"
+    "identifier and hand-off. fsma204 writes the FDA FSMA 204 electronic sortable spreadsheet\n"
+    "(one row per critical tracking event and traceability lot code, and a legend sheet of\n"
+    "location and product codes) to --out. Exit 0 on an answer, 1 when the node does not know LOT, 2 on\n"
     "other errors.\n";
 
 std::string Short(const std::string& cbv) {
@@ -121,10 +126,37 @@ std::string Parties(const json& parties) {
   return out;
 }
 
+// The FSMA 204 spreadsheet of an exposure: each checkpoint's event from the node, item and
+// location names from its master data when the caller may read them.
+int WriteFsma204(const Args& args, const json& exposure) {
+  json masterdata;
+  auto client = ConnectFromArgs(args);
+  if (!client.ok()) return Fail(client.status());
+  auto md = (*client)->Request("GET", "/v1/masterdata");
+  if (md.ok() && md->status == 200) masterdata = json::parse(md->body, nullptr, false);
+  auto event_of = [&](const std::string& event_id) -> Result<json> {
+    auto r = (*client)->Request("GET", "/v1/events/" + PercentEncode(event_id));
+    if (!r.ok()) return r.status();
+    if (r->status != 200) return Unavailable("event " + event_id + ": " + client::DescribeError(*r));
+    json doc = json::parse(r->body, nullptr, false);
+    const json list = doc.is_object() ? doc["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+                                      : json();
+    if (!list.is_array() || list.empty()) return NotFound("event " + event_id + " has no payload");
+    return list[0];
+  };
+  auto sheets = Fsma204Sheets(exposure, event_of, masterdata);
+  if (!sheets.ok()) return Fail(sheets.status());
+  if (Status st = WriteFileAtomic(args.Get("out"), WriteXlsx(*sheets)); !st.ok()) return Fail(st);
+  std::printf("wrote %zu traceability records and %zu legend entries to %s\n",
+              (*sheets)[0].rows.size(), (*sheets)[1].rows.size(), args.Get("out").c_str());
+  return kExitOk;
+}
+
 int Recall(const Args& args) {
   if (args.positional().size() != 1) return Fail("give exactly one LOT");
-  auto format = args.Format({"table", "json", "csv"});
+  auto format = args.Format({"table", "json", "csv", "fsma204"});
   if (!format.ok()) return Fail(format.status());
+  if (*format == "fsma204" && !args.Has("out")) return Fail("--format fsma204 needs --out FILE.xlsx");
   const std::string target = "/v1/recalls/" + PercentEncode(args.positional()[0]) + "/exposure?" +
                              (args.Has("proofs") ? "proofs=true" : "proofs=false") +
                              CommonQuery(args);
@@ -134,6 +166,7 @@ int Recall(const Args& args) {
     std::printf("%s\n", x.dump(2).c_str());
     return kExitOk;
   }
+  if (*format == "fsma204") return WriteFsma204(args, x);
   const json& handoffs = x["handoffs"];
   if (*format == "csv") {
     std::printf("identifier,depth,disposition,event_id,event_time,biz_step,org,sources,destinations\n");
@@ -180,7 +213,7 @@ int Recall(const Args& args) {
 
 Result<Args> ParseArgs(const Argv& argv) {
   std::set<std::string> flags = kClientFlags;
-  flags.insert({"depth", "from", "to", "format"});
+  flags.insert({"depth", "from", "to", "format", "out"});
   return Args::Parse(argv, flags, {"help", "up", "down", "proofs"});
 }
 

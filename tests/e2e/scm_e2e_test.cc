@@ -61,6 +61,23 @@ json ShippingEvent(int weeks_ago, int units) {
                          {"quantity", units}}})}};
 }
 
+// The data of a stored entry of a ZIP archive, read through its local headers (the workbook
+// writer stores without compression); "" when absent.
+std::string ZipEntry(const std::string& zip, const std::string& name) {
+  auto u16 = [&](size_t at) { return static_cast<size_t>(static_cast<uint8_t>(zip[at])) |
+                                     static_cast<size_t>(static_cast<uint8_t>(zip[at + 1])) << 8; };
+  auto u32 = [&](size_t at) { return u16(at) | u16(at + 2) << 16; };
+  size_t at = 0;
+  while (at + 30 <= zip.size() && u32(at) == 0x04034b50) {
+    const size_t size = u32(at + 18), name_len = u16(at + 26), extra = u16(at + 28);
+    const std::string entry = zip.substr(at + 30, name_len);
+    const size_t data = at + 30 + name_len + extra;
+    if (entry == name) return zip.substr(data, size);
+    at = data + size;
+  }
+  return "";
+}
+
 TEST(ScmE2e, InventoryOrdersHoldsAndReplenishmentThroughTheApi) {
   Consortium net("acme,beta");
   ASSERT_TRUE(net.Start(0));
@@ -145,6 +162,23 @@ TEST(ScmE2e, InventoryOrdersHoldsAndReplenishmentThroughTheApi) {
                        {{"reason", "inspected: within tolerance"}}, 200);
   EXPECT_FALSE(released["active"].get<bool>());
   EXPECT_EQ(Position(planner.get())["sellable"], "126");
+
+  // The FSMA 204 sortable spreadsheet of a recall of L2: the twelve shipping CTEs.
+  const std::string xlsx = net.dir() + "/recall-L2.xlsx";
+  std::string out;
+  ASSERT_EQ(RunCommand(Bin("tracery") + " recall --node " + net.url(0) + " --token-file " +
+                           net.org_dir(0) + "/planner.token https://id.gs1.org/01/" + kGtin +
+                           "/10/L2 --format fsma204 --out " + xlsx,
+                       &out),
+            0);
+  EXPECT_NE(out.find("wrote 12 traceability records and 2 legend entries"), std::string::npos)
+      << out;
+  std::string sheet = ZipEntry(ReadFile(xlsx).value(), "xl/worksheets/sheet1.xml");
+  EXPECT_NE(sheet.find("Frozen peas 1kg"), std::string::npos);
+  EXPECT_NE(sheet.find(">Shipping<"), std::string::npos);
+  EXPECT_NE(sheet.find(std::string(">") + kOwnGln + "<"), std::string::npos);
+  std::string legend = ZipEntry(ReadFile(xlsx).value(), "xl/worksheets/sheet2.xml");
+  EXPECT_NE(legend.find("Acme DC"), std::string::npos);
 
   // Selling down below the order-up-to level makes the recommendation order.
   Call(planner.get(), "POST", "/v1/orders",
