@@ -160,6 +160,16 @@ Result<Api::Principal> Api::Authenticate(const HttpRequest& request) const {
   return Principal{it->second.name, it->second.org, it->second.role};
 }
 
+bool PathIs(const std::vector<std::string>& seg, std::initializer_list<const char*> parts) {
+  if (seg.size() != parts.size()) return false;
+  size_t i = 0;
+  for (const char* p : parts) {
+    if (std::string(p) != "*" && seg[i] != p) return false;
+    ++i;
+  }
+  return true;
+}
+
 HttpResponse Api::Handle(const HttpRequest& request) {
   const auto t0 = std::chrono::steady_clock::now();
   Metrics& m = node_->metrics();
@@ -185,15 +195,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
     seg.push_back(std::move(d).value());
   }
   const std::string& method = request.method;
-  auto is = [&](std::initializer_list<const char*> parts) {
-    if (seg.size() != parts.size()) return false;
-    size_t i = 0;
-    for (const char* p : parts) {
-      if (std::string(p) != "*" && seg[i] != p) return false;
-      ++i;
-    }
-    return true;
-  };
+  auto is = [&](std::initializer_list<const char*> parts) { return PathIs(seg, parts); };
 
   if (is({"healthz"})) {
     if (method != "GET") return finish(Problem(405, "method-not-allowed", "Method not allowed", "use GET"));

@@ -2,6 +2,7 @@
 // server hands it a parsed request and writes back the response. Thread-safe.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <utility>
@@ -36,6 +37,9 @@ struct HttpResponse {
 HttpResponse JsonResponse(int status, const nlohmann::json& body);
 // A proof bundle with a readable copy of each checkpoint beside the bytes that are verified.
 nlohmann::json ProofResponse(const ledger::ProofBundle& proof, const ledger::Genesis& genesis);
+
+// Whether a decoded path is `parts`, where "*" matches any one segment.
+bool PathIs(const std::vector<std::string>& seg, std::initializer_list<const char*> parts);
 
 // An RFC 9457 problem+json response.
 HttpResponse Problem(int status, const std::string& slug, const std::string& title,

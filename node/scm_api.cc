@@ -179,15 +179,7 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
     auto it = query.find(name);
     return it == query.end() ? std::string() : it->second;
   };
-  auto is = [&](std::initializer_list<const char*> parts) {
-    if (seg.size() != parts.size()) return false;
-    size_t i = 0;
-    for (const char* p : parts) {
-      if (std::string(p) != "*" && seg[i] != p) return false;
-      ++i;
-    }
-    return true;
-  };
+  auto is = [&](std::initializer_list<const char*> parts) { return PathIs(seg, parts); };
   auto not_allowed = [&](const char* allowed) {
     HttpResponse r = Problem(405, "method-not-allowed", "Method not allowed",
                              std::string("this resource accepts ") + allowed);
