@@ -160,6 +160,13 @@ Result<Api::Principal> Api::Authenticate(const HttpRequest& request) const {
   return Principal{it->second.name, it->second.org, it->second.role};
 }
 
+std::optional<HttpResponse> Api::WaitForIndexes(const char* index) {
+  constexpr int64_t kIndexWaitMs = 5000;
+  if (node_->WaitIndexed(node_->ledger().head().height, kIndexWaitMs)) return std::nullopt;
+  return Problem(503, "index-behind", "Temporarily unavailable",
+                 std::string(index) + " has not caught up with the ledger yet; retry");
+}
+
 bool PathIs(const std::vector<std::string>& seg, std::initializer_list<const char*> parts) {
   if (seg.size() != parts.size()) return false;
   size_t i = 0;

@@ -4,6 +4,7 @@
 
 #include <initializer_list>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -93,6 +94,10 @@ class Api {
   // Adds "proofs" (proofs[i] proves refs[i]) and "genesisHash" to *out.
   Status AttachProofs(const std::vector<lineage::CheckpointRef>& refs, nlohmann::json* out);
 
+  // Waits (a bounded time) until the derived indexes hold the ledger head as it is now, so that a
+  // query reads its caller's committed writes; a 503 index-behind problem naming `index` when
+  // they do not catch up in time.
+  std::optional<HttpResponse> WaitForIndexes(const char* index);
   // One page of events as an EPCISQueryDocument, with a Link header to the next page.
   HttpResponse EventsPage(const ParsedEventQuery& query, const std::string& query_name,
                           const std::string& next_base);

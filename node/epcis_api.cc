@@ -13,9 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-// How long a query waits for the indexes to reach the ledger head it started at.
-constexpr int64_t kIndexWaitMs = 5000;
-
 HttpResponse ValidationProblem(const epcis::Problem& p) {
   HttpResponse r;
   r.status = 400;
@@ -144,10 +141,7 @@ HttpResponse Api::PostEvent(const Principal& who, const HttpRequest& request) {
 
 HttpResponse Api::EventsPage(const ParsedEventQuery& q, const std::string& query_name,
                              const std::string& next_base) {
-  if (!node_->WaitIndexed(node_->ledger().head().height, kIndexWaitMs)) {
-    return Problem(503, "index-behind", "Temporarily unavailable",
-                   "the event index has not caught up with the ledger yet; retry");
-  }
+  if (auto behind = WaitForIndexes("the event index")) return *behind;
   auto page = node_->event_index().Query(q.query, q.page_token, q.per_page);
   if (!page.ok()) return ProblemFromStatus(page.status());
   json events = json::array();

@@ -15,9 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-// How long a query waits for the indexes to reach the ledger head it started at.
-constexpr int64_t kIndexWaitMs = 5000;
-
 std::string TimeOrOpen(int64_t ms) {
   if (ms == lineage::kBeginningOfTime || ms == lineage::kEndOfTime) return "";
   return FormatRfc3339Utc(ms);
@@ -208,10 +205,7 @@ HttpResponse Api::GetTraceability(const Principal& who, const std::string& lot,
       return ProblemFromStatus(InvalidArgument("direction: up or down"));
     }
   }
-  if (!node_->WaitIndexed(node_->ledger().head().height, kIndexWaitMs)) {
-    return Problem(503, "index-behind", "Temporarily unavailable",
-                   "the lineage index has not caught up with the ledger yet; retry");
-  }
+  if (auto behind = WaitForIndexes("the lineage index")) return *behind;
   auto lineage = direction == lineage::Direction::kUpstream
                      ? node_->lineage().Upstream(*id, *options)
                      : node_->lineage().Downstream(*id, *options);
@@ -234,10 +228,7 @@ HttpResponse Api::GetExposure(const Principal& who, const std::string& lot,
   if (!options.ok()) return ProblemFromStatus(options.status());
   auto proofs = ProofsParam(query);
   if (!proofs.ok()) return ProblemFromStatus(proofs.status());
-  if (!node_->WaitIndexed(node_->ledger().head().height, kIndexWaitMs)) {
-    return Problem(503, "index-behind", "Temporarily unavailable",
-                   "the lineage index has not caught up with the ledger yet; retry");
-  }
+  if (auto behind = WaitForIndexes("the lineage index")) return *behind;
   lineage::ExposureOptions eo;
   eo.query = *options;
   eo.orgs = &node_->orgs_by_location();
