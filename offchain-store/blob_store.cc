@@ -582,7 +582,9 @@ Result<std::vector<ErasureRecord>> LevelDbBlobStore::EraseLocked(const std::vect
     ErasureRecord& e = records[i];
     std::string_view rest(value);
     if (!DecodeMeta(&rest, &e.record)) {
-      return Corruption("record of payload " + HashHex(hash) + " is malformed");
+      // A damaged record can still be erased; its retention index entry, if any, is left for
+      // ApplyRetention to drop.
+      e.record = RecordMeta{"unknown", 0, 0};
     }
     e.erased_at_ms = now_ms;
     e.policy = std::string(policy);
@@ -656,7 +658,8 @@ Result<RetentionRun> LevelDbBlobStore::ApplyRetention(int64_t now_ms, size_t lim
   RetentionRun run;
   // Due records per policy, oldest first; the iterator is gone before anything is erased.
   std::vector<std::pair<const RetentionPolicy*, std::vector<Hash32>>> due;
-  size_t total = 0;
+  leveldb::WriteBatch stale;
+  size_t total = 0;  // index entries handled: the bound on this call's work
   {
     std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(CheckedRead()));
     for (const RetentionPolicy& p : retention_) {
@@ -674,13 +677,24 @@ Result<RetentionRun> LevelDbBlobStore::ApplyRetention(int64_t now_ms, size_t lim
           run.complete = false;
           break;
         }
-        hashes.push_back(*HashFromBytes(key.substr(prefix.size() + 8)));
         ++total;
+        Hash32 hash = *HashFromBytes(key.substr(prefix.size() + 8));
+        std::string unused;
+        leveldb::Status rs = db_->Get(leveldb::ReadOptions(), Key(kRecordPrefix, hash), &unused);
+        if (rs.IsNotFound()) {
+          stale.Delete(it->key());  // left by the erasure of a damaged record
+          continue;
+        }
+        RETURN_IF_ERROR(FromLevelDb(rs, "read off-chain store"));
+        hashes.push_back(hash);
       }
       RETURN_IF_ERROR(FromLevelDb(it->status(), "scan off-chain store"));
       if (!hashes.empty()) due.emplace_back(&p, std::move(hashes));
     }
   }
+  leveldb::WriteOptions wo;
+  wo.sync = true;
+  RETURN_IF_ERROR(FromLevelDb(db_->Write(wo, &stale), "write off-chain store"));
   for (const auto& [policy, hashes] : due) {
     const std::string reason =
         "retention: older than " + std::to_string(policy->retain_days) + " days";

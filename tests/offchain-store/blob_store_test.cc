@@ -276,6 +276,32 @@ TEST_F(BlobStoreTest, ReportsAlteredCiphertextMetadataOrKeysAsCorruption) {
   ASSERT_TRUE(db->Put(leveldb::WriteOptions(), RecordOf(a), original.substr(0, 10)).ok());
   EXPECT_EQ(store->Get(a).status().code(), Code::kCorruption);
   EXPECT_EQ(*store->Get(b), "second document");
+  // A damaged record can still be erased, and retention steps over its stale index entry.
+  auto erased = store->Erase(a, "gdpr-art17", "");
+  ASSERT_TRUE(erased.ok()) << erased.status().ToString();
+  EXPECT_EQ(erased->record.document_type, "unknown");
+  EXPECT_EQ(store->Get(a).status().code(), Code::kFailedPrecondition);
+}
+
+TEST_F(BlobStoreTest, RetentionStepsOverTheIndexEntryOfAnErasedDamagedRecord) {
+  auto o = Options();
+  o.retention = {{"orders-1y", "order", 365}};
+  auto store = OpenStore(o);
+  Hash32 damaged = *store->Put("damaged", "order");
+  clock_.now_ms += 1;  // the damaged record is the oldest
+  Hash32 fine = *store->Put("fine", "order");
+  ASSERT_TRUE(store->TEST_db()->Put(leveldb::WriteOptions(), RecordOf(damaged), "x").ok());
+  ASSERT_TRUE(store->Erase(damaged, "gdpr-art17", "").ok());
+  auto run = store->ApplyRetention(kT0 + 366 * kDayMs, 1);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(run->erased, 0u);
+  EXPECT_FALSE(run->complete);
+  run = store->ApplyRetention(kT0 + 366 * kDayMs, 1);
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->erased, 1u);
+  EXPECT_TRUE(run->complete);
+  EXPECT_EQ((*store->Erasure(fine))->policy, "orders-1y");
+  EXPECT_EQ((*store->Erasure(damaged))->policy, "gdpr-art17");
 }
 
 // Erases `h` and checks that no file of the store holds its key, wrapped or not, or its
