@@ -134,7 +134,8 @@ class BlobStore {
   // Crypto-shredding: deletes the wrapped record key and the ciphertext, writes the erasure record
   // (one synced batch), then compacts the affected key ranges so that neither survives in the
   // store's files. NotFound when never stored (nothing is written). Erasing an erased payload
-  // changes nothing and returns the first erasure record.
+  // changes nothing and returns the first erasure record. A damaged record can be erased (its
+  // erasure record then has document type "unknown").
   virtual Result<ErasureRecord> Erase(const Hash32& hash, std::string_view policy,
                                       std::string_view reason) = 0;
   // The erasure record, or nullopt when the payload was not erased (stored or never stored).
