@@ -250,6 +250,14 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   if (seg.size() >= 2 && seg[0] == "v1" && IsScmResource(seg[1])) {
     return finish(HandleScm(*who, request, seg, *query));
   }
+  if (is({"v1", "payloads", "*"})) {
+    if (auto r = only("GET")) return finish(*r);
+    return finish(GetPayload(*who, seg[2]));
+  }
+  if (is({"v1", "payloads", "*", "erase"})) {
+    if (auto r = only("POST")) return finish(*r);
+    return finish(PostPayloadErase(*who, seg[2], request));
+  }
   if (is({"v1", "checkpoints"})) {
     if (auto r = only("POST")) return finish(*r);
     return finish(PostCheckpoints(*who, request, *query));
@@ -478,6 +486,77 @@ HttpResponse Api::GetTxProof(const std::string& tx_id_hex) {
   return JsonResponse(200, ProofResponse(*proof, node_->genesis()));
 }
 
+namespace {
+
+// What this node holds of a payload: "stored", "erased" (with the statement the proof carries:
+// "anchored; payload ... erased on DATE under policy P"), or "not-held" (another
+// organisation's, or never captured here). Not part of what a verifier checks.
+json PayloadStateJson(offchain_store::BlobStore& blobs, const Hash32& hash) {
+  auto v = blobs.Verify(hash);
+  if (!v.ok()) {
+    if (v.status().code() == Code::kNotFound) return {{"state", "not-held"}};
+    return {{"state", "damaged"}, {"detail", v.status().message()}};
+  }
+  json j{{"documentType", v->record.document_type},
+         {"storedAt", FormatRfc3339Utc(v->record.stored_at_ms)},
+         {"sizeBytes", v->record.size_bytes}};
+  if (v->state == offchain_store::Verification::State::kIntact) {
+    j["state"] = "stored";
+    return j;
+  }
+  j["state"] = "erased";
+  j["erasedAt"] = FormatRfc3339Utc(v->erasure->erased_at_ms);
+  j["policy"] = v->erasure->policy;
+  j["reason"] = v->erasure->reason;
+  j["statement"] = "anchored; " + offchain_store::DescribeErasure(hash, *v->erasure);
+  return j;
+}
+
+Result<Hash32> HashFromHex(const std::string& hex) {
+  auto bytes = HexDecode(hex);
+  if (!bytes.ok() || bytes->size() != 32) {
+    return InvalidArgument("payload hash: 64 hex digits (the SHA-256 of the payload)");
+  }
+  return HashFromBytes(*bytes);
+}
+
+}  // namespace
+
+HttpResponse Api::GetPayload(const Principal& who, const std::string& hash_hex) {
+  if (who.org != node_->org() || who.role == Role::kCarrier) {
+    return Problem(403, "forbidden", "Forbidden",
+                   "off-chain payloads are " + node_->org() + "'s; principal '" + who.name +
+                       "' may not read their state");
+  }
+  auto hash = HashFromHex(hash_hex);
+  if (!hash.ok()) return ProblemFromStatus(hash.status());
+  json j = PayloadStateJson(node_->blobs(), *hash);
+  if (j["state"] == "not-held") return ProblemFromStatus(NotFound("no payload " + hash_hex));
+  j["hash"] = hash_hex;
+  return JsonResponse(200, j);
+}
+
+HttpResponse Api::PostPayloadErase(const Principal& who, const std::string& hash_hex,
+                                   const HttpRequest& request) {
+  if (who.org != node_->org() || who.role != Role::kAdmin) {
+    return Problem(403, "forbidden", "Forbidden",
+                   "only an admin of " + node_->org() + " may erase its payloads");
+  }
+  auto hash = HashFromHex(hash_hex);
+  if (!hash.ok()) return ProblemFromStatus(hash.status());
+  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object() || !body.contains("policy") || !body["policy"].is_string() ||
+      !body.contains("reason") || !body["reason"].is_string()) {
+    return ProblemFromStatus(InvalidArgument("request body: {\"policy\": string, \"reason\": string}"));
+  }
+  auto erased = node_->blobs().Erase(*hash, body["policy"].get<std::string>(),
+                                     body["reason"].get<std::string>() + " (by " + who.name + ")");
+  if (!erased.ok()) return ProblemFromStatus(erased.status());
+  json j = PayloadStateJson(node_->blobs(), *hash);
+  j["hash"] = hash_hex;
+  return JsonResponse(200, j);
+}
+
 HttpResponse Api::GetEventProof(const std::string& event_id) {
   auto locs = node_->ledger().FindEvent(event_id);
   if (!locs.ok()) return ProblemFromStatus(locs.status());
@@ -485,7 +564,14 @@ HttpResponse Api::GetEventProof(const std::string& event_id) {
   for (const ledger::CheckpointLocation& loc : *locs) {
     auto proof = ledger::ProveCheckpoint(node_->ledger(), loc);
     if (!proof.ok()) return ProblemFromStatus(proof.status());
-    proofs.push_back(ProofResponse(*proof, node_->genesis()));
+    json p = ProofResponse(*proof, node_->genesis());
+    v1::Checkpoint cp;
+    if (!proof->checkpoints.empty() && cp.ParseFromString(proof->checkpoints[0].checkpoint)) {
+      if (auto hash = HashFromBytes(cp.payload_hash()); hash.ok()) {
+        p["payload"] = PayloadStateJson(node_->blobs(), *hash);
+      }
+    }
+    proofs.push_back(std::move(p));
   }
   return JsonResponse(200, {{"eventID", event_id}, {"proofs", proofs}});
 }

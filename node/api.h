@@ -91,6 +91,10 @@ class Api {
   HttpResponse HandleScm(const Principal& who, const HttpRequest& request,
                          const std::vector<std::string>& seg,
                          const std::map<std::string, std::string>& query);
+  // Off-chain payloads: their state (stored, erased) and erasure by crypto-shredding.
+  HttpResponse GetPayload(const Principal& who, const std::string& hash_hex);
+  HttpResponse PostPayloadErase(const Principal& who, const std::string& hash_hex,
+                                const HttpRequest& request);
   // Adds "proofs" (proofs[i] proves refs[i]) and "genesisHash" to *out.
   Status AttachProofs(const std::vector<lineage::CheckpointRef>& refs, nlohmann::json* out);
 

@@ -92,6 +92,18 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       c.heartbeat_ticks = r.value("heartbeatTicks", c.heartbeat_ticks);
       c.max_uncommitted_blocks = r.value("maxUncommittedBlocks", c.max_uncommitted_blocks);
     }
+    if (j.contains("offchain")) {
+      const json& o = j["offchain"];
+      if (o.contains("masterKeyFile")) {
+        c.offchain_master_key_path = Resolve(base, o["masterKeyFile"].get<std::string>());
+      }
+      for (const json& r : o.value("retention", json::array())) {
+        c.retention.push_back({r.at("name").get<std::string>(),
+                               r.at("documentType").get<std::string>(),
+                               r.at("retainDays").get<int64_t>()});
+      }
+      c.retention_check_ms = o.value("retentionCheckSeconds", c.retention_check_ms / 1000) * 1000;
+    }
     if (j.contains("scm")) {
       const json& scm = j["scm"];
       c.demand_period_days = scm.value("demandPeriodDays", c.demand_period_days);
@@ -117,6 +129,15 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
   }
   if (c.max_block_txs == 0 || c.max_block_txs > 20000) {
     return InvalidArgument(path + ": blocks.maxTxs must be 1..20000");
+  }
+  if (Status st = offchain_store::ValidateRetentionPolicies(c.retention); !st.ok()) {
+    return st.Annotate(path + ": offchain.retention");
+  }
+  if (c.retention_check_ms < 1000) {
+    return InvalidArgument(path + ": offchain.retentionCheckSeconds must be at least 1");
+  }
+  if (c.demand_period_days < 1 || c.demand_period_days > 366) {
+    return InvalidArgument(path + ": scm.demandPeriodDays must be 1..366");
   }
   return c;
 }

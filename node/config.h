@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tracery/core/status.h"
+#include "tracery/offchain_store/blob_store.h"
 
 namespace tracery::node {
 
@@ -55,6 +56,12 @@ struct NodeConfig {
   uint32_t election_ticks = 10;
   uint32_t heartbeat_ticks = 1;
   size_t max_uncommitted_blocks = 4;
+  // Off-chain store ("offchain" in the file): the master key file (default
+  // <dataDir>/offchain-master.key; keep a copy apart from the data folder's backups), retention
+  // policies per document type, and how often the node applies them.
+  std::string offchain_master_key_path;
+  std::vector<offchain_store::RetentionPolicy> retention;
+  int64_t retention_check_ms = 3'600'000;
   // SCM core ("scm" in the file): the bucket of the demand history, and the anchoring policy.
   // Without "scm.anchoring" every event is anchored; with it, what is always anchored plus the
   // events of the listed business steps and dispositions (docs/scm.md).

@@ -67,8 +67,13 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
   if (ec) return IoError("cannot create data folder " + config.data_dir + ": " + ec.message());
   ASSIGN_OR_RETURN(node->ledger_, ledger::Ledger::Open(config.data_dir + "/ledger", node->genesis_));
   ASSIGN_OR_RETURN(node->pending_log_, PendingLog::Open(config.data_dir + "/pending"));
-  ASSIGN_OR_RETURN(node->blobs_,
-                   offchain_store::LevelDbBlobStore::Open(config.data_dir + "/offchain"));
+  offchain_store::LevelDbBlobStoreOptions blob_options;
+  blob_options.dir = config.data_dir + "/offchain";
+  blob_options.master_key_file = config.offchain_master_key_path.empty()
+                                     ? offchain_store::DefaultMasterKeyPath(blob_options.dir)
+                                     : config.offchain_master_key_path;
+  blob_options.retention = config.retention;
+  ASSIGN_OR_RETURN(node->blobs_, offchain_store::LevelDbBlobStore::Open(blob_options));
   ASSIGN_OR_RETURN(node->event_index_, lineage::EventIndex::Open(config.data_dir + "/index-events"));
   // Rebuilt from the ledger when damaged or of another version; caught up before serving.
   ASSIGN_OR_RETURN(node->lineage_, lineage::LineageIndex::OpenAndCatchUp(
@@ -143,7 +148,21 @@ void Node::Stop() {
 }
 
 void Node::RunIndexer() {
+  int64_t next_retention_ms = 0;
   while (!Stopping()) {
+    // Retention of off-chain payloads, on the same thread: bounded work per pass.
+    if (!config_.retention.empty() && SystemClock::Get()->NowMs() >= next_retention_ms) {
+      constexpr size_t kErasuresPerPass = 1000;
+      auto run = blobs_->ApplyRetention(SystemClock::Get()->NowMs(), kErasuresPerPass);
+      if (!run.ok()) {
+        std::fprintf(stderr, "traceryd: retention failed (will retry): %s\n",
+                     run.status().ToString().c_str());
+      } else if (run->erased > 0) {
+        std::fprintf(stderr, "traceryd: retention erased %zu payloads\n", run->erased);
+      }
+      next_retention_ms = SystemClock::Get()->NowMs() +
+                          (run.ok() && !run->complete ? 0 : config_.retention_check_ms);
+    }
     const uint64_t next = IndexedHeight() + 1;
     if (!WaitHeight(next, 200)) continue;
     // A failure to index is not a failure of the ledger: report it and try again later.

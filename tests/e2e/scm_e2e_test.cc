@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "cluster.h"
+#include "tracery/core/encoding.h"
+#include "tracery/core/key_file.h"
 #include "tracery/core/time.h"
 
 namespace tracery::e2e {
@@ -189,6 +191,45 @@ TEST(ScmE2e, InventoryOrdersHoldsAndReplenishmentThroughTheApi) {
   EXPECT_EQ(low["explanation"]["inventoryPosition"]["sellable"], "6");
   EXPECT_EQ(low["recommendedQuantity"],
             std::to_string(std::stoi(low["orderUpToLevel"].get<std::string>()) - 6));
+}
+
+TEST(ScmE2e, AnErasedPayloadLeavesAValidProofThatSaysSo) {
+  Consortium net("acme");
+  ASSERT_TRUE(net.Start(0));
+  auto admin = net.Client(0, "admin");
+  auto planner = net.Client(0, "planner");
+  json created = Call(admin.get(), "POST", "/v1/events", ShippingEvent(1, 3), 201);
+  const std::string event_id = created.value("eventID", "");
+  ASSERT_FALSE(event_id.empty()) << created.dump();
+  json proof = Call(admin.get(), "GET", "/v1/proofs/events/" + PercentEncode(event_id), json(), 200);
+  ASSERT_EQ(proof["proofs"].size(), 1u);
+  EXPECT_EQ(proof["proofs"][0]["payload"]["state"], "stored");
+  const std::string hash = proof["proofs"][0]["events"][0]["payloadHash"];
+
+  Call(planner.get(), "POST", "/v1/payloads/" + hash + "/erase",
+       {{"policy", "gdpr-art17"}, {"reason", "request 42"}}, 403);
+  Call(admin.get(), "POST", "/v1/payloads/" + hash + "/erase", {{"policy", "gdpr-art17"}}, 400);
+  json erased = Call(admin.get(), "POST", "/v1/payloads/" + hash + "/erase",
+                     {{"policy", "gdpr-art17"}, {"reason", "request 42"}}, 200);
+  EXPECT_EQ(erased["state"], "erased");
+  json state = Call(planner.get(), "GET", "/v1/payloads/" + hash, json(), 200);
+  EXPECT_EQ(state["policy"], "gdpr-art17");
+  EXPECT_EQ(Call(planner.get(), "GET", "/v1/payloads/" + std::string(64, '0'), json(), 404)["status"], 404);
+
+  json after = Call(admin.get(), "GET", "/v1/proofs/events/" + PercentEncode(event_id), json(), 200);
+  const json& payload = after["proofs"][0]["payload"];
+  EXPECT_EQ(payload["state"], "erased");
+  const std::string statement = payload["statement"];
+  EXPECT_TRUE(statement.starts_with("anchored; payload " + hash + " erased on ")) << statement;
+  EXPECT_NE(statement.find("under policy gdpr-art17"), std::string::npos) << statement;
+  // The anchored hash still proves: the bundle verifies offline against the genesis.
+  const std::string file = net.dir() + "/proof.json";
+  ASSERT_TRUE(WriteFileAtomic(file, after["proofs"][0].dump()).ok());
+  std::string out;
+  EXPECT_EQ(RunCommand(Bin("tracery") + " proof verify --genesis " + net.dir() +
+                           "/genesis.json " + file, &out),
+            0)
+      << out;
 }
 
 }  // namespace
