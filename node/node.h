@@ -31,6 +31,7 @@
 #include "peer_transport.h"
 #include "pending_log.h"
 #include "raft_storage.h"
+#include "webhook_sender.h"
 #include "tracery/consensus/engine.h"
 #include "tracery/consensus/raft.h"
 #include "tracery/ledger/ledger.h"
@@ -91,6 +92,8 @@ class Node final : public consensus::ProposalOps {
   const lineage::OrgByLocation& orgs_by_location() const { return orgs_by_location_; }
   Capture& capture() { return *capture_; }
   NamedQueries& named_queries() { return *named_queries_; }
+  // The durable event log, webhook subscriptions and their sender (started with the node).
+  EventLogService& event_log() { return *event_log_; }
   // Waits until the derived indexes have applied `height` (or the timeout passes); returns
   // whether they have. Queries wait for the ledger head they start at, so that a client
   // reads its own committed writes.
@@ -218,6 +221,7 @@ class Node final : public consensus::ProposalOps {
   uint64_t IndexedHeight() const;
   std::unique_ptr<Capture> capture_;
   std::unique_ptr<NamedQueries> named_queries_;
+  std::unique_ptr<EventLogService> event_log_;
   void RunIndexer();
   std::mutex indexed_mu_;
   std::condition_variable indexed_cv_;
