@@ -3,26 +3,118 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <filesystem>
 #include <map>
 #include <random>
 
-#include "http_client.h"
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
 #include "tracery/core/crypto.h"
 #include "tracery/core/encoding.h"
 
 namespace tracery::node {
 namespace {
 
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
 // Messages read from the log at once while skipping those a subscription does not want.
 constexpr size_t kScanPageEvents = 100;
+// What is read of a receiver's answer: its status matters, its body only for the error text.
+constexpr size_t kMaxResponseBodyBytes = 64 << 10;
+constexpr uint32_t kMaxResponseHeaderBytes = 16 << 10;
+// How often a request in flight looks whether the sender is stopping.
+constexpr int64_t kStopCheckMs = 50;
+
+struct PostAnswer {
+  int status = 0;
+  std::string body;
+};
+
+// One POST on a new connection, with one deadline over resolve, connect, write and read (the
+// node/client HttpClient bounds only send and receive, and reads bodies up to 1 GiB). Fails
+// with Unavailable saying which stage failed; gives up early when `stopping()` turns true.
+Result<PostAnswer> PostOnce(const scm_core::WebhookUrl& url, const scm_core::WebhookRequest& request,
+                            int64_t timeout_ms, const std::function<bool()>& stopping) {
+  asio::io_context io;
+  tcp::resolver resolver(io);
+  beast::tcp_stream stream(io);
+  beast::flat_buffer buffer;
+  http::request<http::string_body> req{http::verb::post, request.target, 11};
+  req.set(http::field::host, url.host + ":" + url.port);
+  req.set(http::field::user_agent, "tracery-webhooks");
+  req.set(http::field::content_type, "application/json");
+  for (const auto& [name, value] : request.headers) req.set(name, value);
+  req.keep_alive(false);
+  req.body() = request.body;
+  req.prepare_payload();
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxResponseBodyBytes);
+  parser.header_limit(kMaxResponseHeaderBytes);
+
+  const std::string where = url.host + ":" + url.port;
+  std::string stage = "resolving " + url.host;
+  beast::error_code failure;
+  bool done = false;
+  auto fail = [&](const beast::error_code& ec) {
+    failure = ec;
+    done = true;
+  };
+  resolver.async_resolve(url.host, url.port, [&](beast::error_code ec,
+                                                 tcp::resolver::results_type results) {
+    if (ec) return fail(ec);
+    stage = "connecting to " + where;
+    stream.async_connect(results, [&](beast::error_code ec, const tcp::endpoint&) {
+      if (ec) return fail(ec);
+      stage = "sending to " + where;
+      http::async_write(stream, req, [&](beast::error_code ec, size_t) {
+        if (ec) return fail(ec);
+        stage = "waiting for the answer of " + where;
+        http::async_read(stream, buffer, parser, [&](beast::error_code ec, size_t) {
+          if (ec && ec != http::error::body_limit) return fail(ec);
+          done = true;
+        });
+      });
+    });
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::string abandoned;
+  while (!done) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      abandoned = "timed out after " + std::to_string(timeout_ms) + " ms " + stage;
+    } else if (stopping()) {
+      abandoned = "the sender stopped while " + stage;
+    }
+    if (!abandoned.empty()) {
+      resolver.cancel();
+      beast::error_code ignored;
+      stream.socket().close(ignored);
+      io.run();  // lets the cancelled handlers finish
+      return Unavailable(abandoned);
+    }
+    io.run_one_for(std::min(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now),
+                            std::chrono::milliseconds(kStopCheckMs)));
+  }
+  if (failure) return Unavailable(stage + " failed: " + failure.message());
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  PostAnswer answer;
+  answer.status = static_cast<int>(parser.get().result_int());
+  answer.body = std::move(parser.get().body());
+  return answer;
+}
 
 }  // namespace
 
 struct WebhookSender::Target {
   scm_core::WebhookSubscription sub;
-  std::unique_ptr<client::HttpClient> http;  // made at the first attempt
-  scm_core::DeliveryState state;             // the message in flight (offset 0: none)
+  scm_core::DeliveryState state;  // the message in flight (offset 0: none)
   int64_t next_attempt_ms = 0;
 };
 
@@ -164,27 +256,17 @@ bool WebhookSender::Step(Target* t, std::mt19937_64* rng) {
   if (!request.ok()) {
     error = request.status().message();
   } else {
-    if (!t->http) {
-      auto url = scm_core::ParseWebhookUrl(sub.url);
-      auto http = url.ok() ? client::HttpClient::Create(url->Origin(), options_.request_timeout_ms)
-                           : Result<std::unique_ptr<client::HttpClient>>(url.status());
-      if (http.ok()) {
-        t->http = std::move(http).value();
-      } else {
-        error = http.status().message();
-      }
-    }
-    if (t->http) {
-      std::map<std::string, std::string> headers(request->headers.begin(),
-                                                 request->headers.end());
-      auto response = t->http->Request("POST", request->target, request->body, headers);
-      if (!response.ok()) {
-        error = response.status().message();
-      } else if (!scm_core::IsAcknowledged(response->status)) {
-        error = scm_core::DescribeHttpFailure(response->status, response->body);
-      }
+    auto url = scm_core::ParseWebhookUrl(sub.url);
+    auto answer = url.ok() ? PostOnce(*url, *request, options_.request_timeout_ms,
+                                      [this] { return Stopping(); })
+                           : Result<PostAnswer>(url.status());
+    if (!answer.ok()) {
+      error = answer.status().message();
+    } else if (!scm_core::IsAcknowledged(answer->status)) {
+      error = scm_core::DescribeHttpFailure(answer->status, answer->body);
     }
   }
+  if (Stopping() && !error.empty()) return false;  // an attempt cut short by Stop() is no attempt
   const scm_core::DeliveryAction action = scm_core::RecordAttempt(
       options_.retry, &t->state, error, clock_->NowMs(), (*rng)());
   switch (action) {

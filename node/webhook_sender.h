@@ -1,6 +1,8 @@
 // Webhook deliveries: one worker thread that consumes the event log for every subscription
-// and POSTs each wanted message to the subscription's URL (HTTP/1.1 through the Beast client
-// of node/client, http:// only until the TLS issue), signed the Standard Webhooks way.
+// and POSTs each wanted message to the subscription's URL, signed the Standard Webhooks way:
+// HTTP/1.1 with Boost.Beast, http:// only until the TLS issue, one connection per attempt and
+// one deadline over resolve, connect, send and receive (node/client's HttpClient bounds only
+// send and receive and reads answers up to 1 GiB, so it is not used here).
 //
 // At least once: a subscription is the consumer "webhook:<id>" of its topic, and its offset is
 // committed only after a 2xx answer. A failed attempt (transport error, timeout, non-2xx) is
@@ -30,7 +32,7 @@ namespace tracery::node {
 
 struct WebhookSenderOptions {
   scm_core::RetryPolicy retry;
-  // Bounds connect (only through the OS: see the report), send and receive of one attempt.
+  // The deadline of one attempt: resolve, connect, send and the whole answer.
   int64_t request_timeout_ms = 10000;
   // How long the worker sleeps without a wake-up before it looks again (new subscriptions are
   // also seen through the store's version; new messages wake it through the log's listener).
@@ -59,7 +61,8 @@ class WebhookSender {
 
   // Starts the worker (once; a stopped sender does not start again).
   void Start();
-  // Stops the worker and joins it: returns within one request timeout. Idempotent.
+  // Stops the worker and joins it; a request in flight is abandoned within ~50 ms and counts
+  // as no attempt (the message is sent again later). Idempotent.
   void Stop();
   // Makes the worker look at the log and the subscriptions now.
   void Wake();

@@ -29,8 +29,9 @@ struct Received {
   std::string body;
 };
 
-// A one-request-per-connection HTTP server. `answer` returns the status to send, or 0 to close
-// the connection without answering (a receiver that crashed before acknowledging).
+// A one-request-per-connection HTTP server. `answer` returns the status to send, 0 to close
+// the connection without answering (a receiver that crashed before acknowledging), or -n to
+// hang n ms without answering, then close.
 class Receiver {
  public:
   explicit Receiver(std::function<int(size_t index)> answer)
@@ -73,7 +74,8 @@ class Receiver {
                              std::string(req[http::field::content_type]), req.body()});
       }
       const int status = answer_(index);
-      if (status == 0) continue;  // closes without an answer
+      if (status < 0) std::this_thread::sleep_for(std::chrono::milliseconds(-status));
+      if (status <= 0) continue;  // closes without an answer
       http::response<http::string_body> res{static_cast<http::status>(status), 11};
       res.body() = status >= 300 ? "receiver says no" : "";
       res.keep_alive(false);

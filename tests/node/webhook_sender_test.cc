@@ -178,6 +178,27 @@ TEST_F(WebhookSenderTest, ADeliveryNotAcknowledgedBeforeARestartIsSentAgainAfter
   EXPECT_EQ(service_->sender->stats().delivered, 1u);
 }
 
+// A receiver that takes the request and never answers: each attempt ends at the deadline and
+// the message ends in the dead-letter topic saying so.
+TEST_F(WebhookSenderTest, AReceiverThatHangsTimesOut) {
+  Receiver receiver([](size_t) { return -400; });  // holds the connection 400 ms, no answer
+  WebhookSenderOptions o = Options(10, 2);
+  o.request_timeout_ms = 100;
+  const auto sub = Subscribe(receiver.Url());
+  Append("exception_raised", R"({"lot":"L5"})");
+  WebhookSender sender(service_->log.get(), service_->webhooks.get(), o);
+  sender.Start();
+  ASSERT_TRUE(WaitFor([&] { return *service_->log->Head("exceptions.dead-letter") == 1; }));
+  auto letters = service_->log->Read("exceptions.dead-letter", 1, 1);
+  ASSERT_TRUE(letters.ok());
+  const std::string reason = nlohmann::json::parse(letters->events[0].payload_json)["reason"];
+  EXPECT_NE(reason.find("timed out after 100 ms waiting for the answer of 127.0.0.1:" +
+                        std::to_string(receiver.port())),
+            std::string::npos)
+      << reason;
+  EXPECT_EQ(Committed(sub), 1u);
+}
+
 // A deleted subscription's consumer offset goes with it, and another org cannot delete it.
 TEST_F(WebhookSenderTest, DeletingASubscriptionStopsItsDeliveries) {
   Receiver receiver([](size_t) { return 200; });
