@@ -337,6 +337,19 @@ HttpResponse Api::Handle(const HttpRequest& request) {
     if (auto r = only("GET")) return finish(*r);
     return finish(GetExposure(*who, seg[2], *query));
   }
+  if (is({"v1", "webhooks"})) {
+    if (method == "POST") return finish(PostWebhook(*who, request));
+    if (auto r = only("GET")) return finish(*r);
+    return finish(GetWebhooks(*who));
+  }
+  if (is({"v1", "webhooks", "*"})) {
+    if (auto r = only("DELETE")) return finish(*r);
+    return finish(DeleteWebhook(*who, seg[2]));
+  }
+  if (is({"v1", "eventlog", "*"})) {
+    if (auto r = only("GET")) return finish(*r);
+    return finish(GetEventLog(*who, seg[2], *query));
+  }
   if (is({"v1", "verify"})) {
     if (auto r = only("POST")) return finish(*r);
     return finish(PostVerify(request));

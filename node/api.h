@@ -95,6 +95,13 @@ class Api {
   HttpResponse GetPayload(const Principal& who, const std::string& hash_hex);
   HttpResponse PostPayloadErase(const Principal& who, const std::string& hash_hex,
                                 const HttpRequest& request);
+  // Webhooks and the event log (webhook_api.cc).
+  HttpResponse PostWebhook(const Principal& who, const HttpRequest& request);
+  HttpResponse GetWebhooks(const Principal& who);
+  HttpResponse DeleteWebhook(const Principal& who, const std::string& id);
+  HttpResponse GetEventLog(const Principal& who, const std::string& topic,
+                           const std::map<std::string, std::string>& query);
+  std::optional<HttpResponse> EventLogForbidden(const Principal& who, bool write) const;
   // Adds "proofs" (proofs[i] proves refs[i]) and "genesisHash" to *out.
   Status AttachProofs(const std::vector<lineage::CheckpointRef>& refs, nlohmann::json* out);
 

@@ -90,6 +90,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
   ASSIGN_OR_RETURN(node->scm_, ScmService::Open(config, std::move(own_glns)));
   ASSIGN_OR_RETURN(node->capture_, Capture::Open(node.get(), config.data_dir + "/capture"));
   ASSIGN_OR_RETURN(node->named_queries_, NamedQueries::Open(config.data_dir + "/queries"));
+  ASSIGN_OR_RETURN(node->event_log_, EventLogService::Open(config.data_dir));
   RETURN_IF_ERROR(node->Recover());
   if (self->validator && node->raft_mode_) {
     RETURN_IF_ERROR(node->OpenRaft());
@@ -124,6 +125,7 @@ void Node::Start() {
   if (started_) return;
   started_ = true;
   indexer_ = std::thread([this] { RunIndexer(); });
+  event_log_->sender->Start();
   if (raft_ != nullptr) {
     owner_ = std::thread([this] { RunRaft(); });
   } else if (is_validator()) {
@@ -145,6 +147,7 @@ void Node::Stop() {
   if (sync_.joinable()) sync_.join();
   WakeAllWaiters();
   if (indexer_.joinable()) indexer_.join();
+  if (event_log_) event_log_->sender->Stop();
 }
 
 void Node::RunIndexer() {

@@ -32,6 +32,7 @@
 #include "pending_log.h"
 #include "raft_storage.h"
 #include "scm_service.h"
+#include "webhook_sender.h"
 #include "tracery/consensus/engine.h"
 #include "tracery/consensus/raft.h"
 #include "tracery/ledger/ledger.h"
@@ -93,6 +94,8 @@ class Node final : public consensus::ProposalOps {
   Capture& capture() { return *capture_; }
   ScmService& scm() { return *scm_; }
   NamedQueries& named_queries() { return *named_queries_; }
+  // The durable event log, webhook subscriptions and their sender (started with the node).
+  EventLogService& event_log() { return *event_log_; }
   // Waits until the derived indexes have applied `height` (or the timeout passes); returns
   // whether they have. Queries wait for the ledger head they start at, so that a client
   // reads its own committed writes.
@@ -221,6 +224,7 @@ class Node final : public consensus::ProposalOps {
   std::unique_ptr<ScmService> scm_;
   std::unique_ptr<Capture> capture_;
   std::unique_ptr<NamedQueries> named_queries_;
+  std::unique_ptr<EventLogService> event_log_;
   void RunIndexer();
   std::mutex indexed_mu_;
   std::condition_variable indexed_cv_;
