@@ -87,10 +87,11 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
     std::string gln = scm_core::GlnOfLocation(location);
     if (org == node->org_ && !gln.empty()) own_glns.insert(gln);
   }
-  ASSIGN_OR_RETURN(node->scm_, ScmService::Open(config, std::move(own_glns)));
+  ASSIGN_OR_RETURN(node->event_log_, EventLogService::Open(config.data_dir));
+  ASSIGN_OR_RETURN(node->scm_,
+                   ScmService::Open(config, std::move(own_glns), node->event_log_->log.get()));
   ASSIGN_OR_RETURN(node->capture_, Capture::Open(node.get(), config.data_dir + "/capture"));
   ASSIGN_OR_RETURN(node->named_queries_, NamedQueries::Open(config.data_dir + "/queries"));
-  ASSIGN_OR_RETURN(node->event_log_, EventLogService::Open(config.data_dir));
   RETURN_IF_ERROR(node->Recover());
   if (self->validator && node->raft_mode_) {
     RETURN_IF_ERROR(node->OpenRaft());

@@ -44,17 +44,11 @@ json AllocationJson(const scm_core::Allocation& a) {
 }
 
 json ExceptionJson(const scm_core::ExceptionRecord& e) {
-  json j{{"id", e.id},
-         {"type", e.type},
-         {"severity", e.severity},
-         {"detail", e.detail},
-         {"openedAt", FormatRfc3339Utc(e.opened_at_ms)},
-         {"open", e.closed_at_ms == 0}};
-  if (!e.gtin.empty()) j["gtin"] = e.gtin;
-  if (!e.lot_number.empty()) j["lotNumber"] = e.lot_number;
-  if (!e.shipment_id.empty()) j["shipmentId"] = e.shipment_id;
-  if (!e.gln.empty()) j["gln"] = e.gln;
-  if (!e.reference.empty()) j["reference"] = e.reference;
+  json j = scm_core::ToJson(e);
+  j.erase("openedAtMs");
+  j.erase("closedAtMs");
+  j["openedAt"] = FormatRfc3339Utc(e.opened_at_ms);
+  j["open"] = e.closed_at_ms == 0;
   if (e.closed_at_ms != 0) j["closedAt"] = FormatRfc3339Utc(e.closed_at_ms);
   return j;
 }
@@ -334,7 +328,7 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
     for (const Status& st : {gtin.status(), lot.status(), gln.status(), reason.status()}) {
       if (!st.ok()) return ProblemFromStatus(st);
     }
-    auto hold = ops.PlaceHold(*gtin, *lot, *gln, *reason, actor);
+    auto hold = node_->scm().PlaceHold(*gtin, *lot, *gln, *reason, actor);
     if (!hold.ok()) return ProblemFromStatus(hold.status());
     HttpResponse r = JsonResponse(201, HoldJson(*hold));
     r.headers.emplace_back("Location", "/v1/holds/" + hold->id);
@@ -346,7 +340,7 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
     if (!body.ok()) return ProblemFromStatus(body.status());
     auto reason = StringMember(*body, "reason", true);
     if (!reason.ok()) return ProblemFromStatus(reason.status());
-    auto hold = ops.ReleaseHold(seg[2], actor, *reason);
+    auto hold = node_->scm().ReleaseHold(seg[2], actor, *reason);
     if (!hold.ok()) return ProblemFromStatus(hold.status());
     return JsonResponse(200, HoldJson(*hold));
   }

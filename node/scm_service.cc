@@ -1,12 +1,24 @@
 #include "scm_service.h"
 
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "tracery/core/key_file.h"
 #include "tracery/core/time.h"
+#include "tracery/scm_core/model_json.h"
 #include "tracery/scm_core/stock_effects.h"
 
 namespace tracery::node {
 
 Result<std::unique_ptr<ScmService>> ScmService::Open(const NodeConfig& config,
-                                                     std::set<std::string> own_glns) {
+                                                     std::set<std::string> own_glns,
+                                                     scm_core::EventLog* event_log) {
+  TRACERY_CHECK(event_log != nullptr);
+  const std::string outbox = config.data_dir + "/erp/outbox";
+  std::error_code ec;
+  std::filesystem::create_directories(outbox, ec);
+  if (ec) return IoError("cannot create the ERP outbox " + outbox + ": " + ec.message());
   ASSIGN_OR_RETURN(auto operations,
                    scm_core::Operations::Open(config.data_dir + "/scm", SystemClock::Get(),
                                               config.demand_period_days));
@@ -16,14 +28,17 @@ Result<std::unique_ptr<ScmService>> ScmService::Open(const NodeConfig& config,
                                                                config.anchoring_dispositions));
   }
   return std::unique_ptr<ScmService>(new ScmService(std::move(operations), std::move(policy),
-                                                    std::move(own_glns)));
+                                                    std::move(own_glns), event_log, outbox));
 }
 
 ScmService::ScmService(std::unique_ptr<scm_core::Operations> operations,
-                       scm_core::AnchoringPolicy policy, std::set<std::string> own_glns)
+                       scm_core::AnchoringPolicy policy, std::set<std::string> own_glns,
+                       scm_core::EventLog* event_log, std::string outbox_dir)
     : operations_(std::move(operations)),
       policy_(std::move(policy)),
-      own_glns_(std::move(own_glns)) {}
+      own_glns_(std::move(own_glns)),
+      event_log_(event_log),
+      outbox_dir_(std::move(outbox_dir)) {}
 
 ScmService::~ScmService() = default;
 
@@ -40,8 +55,89 @@ void ScmService::OnCaptured(const std::string& org,
     e.severity = "warning";
     e.detail = st.message();
     e.reference = cp.event_id();
-    (void)operations_->RaiseException(e);
+    (void)RaiseException(e, "exception_raised");
   }
+}
+
+void ScmService::Publish(const std::string& topic, const std::string& type,
+                         const nlohmann::json& payload, const std::string& correlation_id) {
+  auto appended = event_log_->Append(topic, {{type, payload.dump(), correlation_id}});
+  if (!appended.ok()) {
+    std::fprintf(stderr, "traceryd: event log: %s %s not published: %s\n", topic.c_str(),
+                 type.c_str(), appended.status().ToString().c_str());
+  }
+}
+
+namespace {
+
+std::string CsvField(const std::string& v) {
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string CsvLine(const std::vector<std::string>& fields) {
+  std::string line;
+  for (size_t i = 0; i < fields.size(); ++i) line += (i ? "," : "") + CsvField(fields[i]);
+  return line + "\r\n";
+}
+
+std::string TimeOrEmpty(int64_t ms) { return ms == 0 ? "" : FormatRfc3339Utc(ms); }
+
+}  // namespace
+
+void ScmService::WriteOutbox(const std::string& name, const std::vector<std::string>& header,
+                             const std::vector<std::string>& row) {
+  Status st = WriteFileAtomic(outbox_dir_ + "/" + name + ".csv", CsvLine(header) + CsvLine(row));
+  if (!st.ok()) {
+    std::fprintf(stderr, "traceryd: ERP outbox: %s not written: %s\n", name.c_str(),
+                 st.ToString().c_str());
+  }
+}
+
+Result<scm_core::Hold> ScmService::PlaceHold(const std::string& gtin,
+                                             const std::string& lot_number,
+                                             const std::string& gln,
+                                             const std::string& reason_code,
+                                             const std::string& placed_by) {
+  ASSIGN_OR_RETURN(scm_core::Hold hold,
+                   operations_->PlaceHold(gtin, lot_number, gln, reason_code, placed_by));
+  Announce(hold, "hold_placed");
+  return hold;
+}
+
+Result<scm_core::Hold> ScmService::ReleaseHold(const std::string& id,
+                                               const std::string& released_by,
+                                               const std::string& release_reason) {
+  ASSIGN_OR_RETURN(scm_core::Hold hold,
+                   operations_->ReleaseHold(id, released_by, release_reason));
+  Announce(hold, "hold_released");
+  return hold;
+}
+
+void ScmService::Announce(const scm_core::Hold& hold, const std::string& type) {
+  Publish("holds", type, scm_core::ToJson(hold), hold.id);
+  WriteOutbox(hold.id + (hold.Active() ? "" : "-released"),
+              {"record", "hold_id", "gtin", "lot_number", "gln", "reason_code", "placed_by",
+               "placed_at", "released_by", "released_at", "release_reason"},
+              {type, hold.id, hold.gtin, hold.lot_number, hold.gln, hold.reason_code,
+               hold.placed_by, TimeOrEmpty(hold.placed_at_ms), hold.released_by,
+               TimeOrEmpty(hold.released_at_ms), hold.release_reason});
+}
+
+Result<scm_core::ExceptionRecord> ScmService::RaiseException(scm_core::ExceptionRecord record,
+                                                             const std::string& event_type) {
+  ASSIGN_OR_RETURN(scm_core::ExceptionRecord e, operations_->RaiseException(std::move(record)));
+  Publish("exceptions", event_type, scm_core::ToJson(e), e.id);
+  WriteOutbox(e.id, {"record", "exception_id", "type", "severity", "gtin", "lot_number",
+                     "shipment_id", "gln", "opened_at", "detail", "reference"},
+              {event_type, e.id, e.type, e.severity, e.gtin, e.lot_number, e.shipment_id, e.gln,
+               TimeOrEmpty(e.opened_at_ms), e.detail, e.reference});
+  return e;
 }
 
 }  // namespace tracery::node

@@ -1,7 +1,14 @@
 // The SCM half of a partner's node (DESIGN.md "Data flow" 2–3): the operational state of the
 // scm-core, the anchoring policy, and what happens when events arrive — stock moves at the
 // partner's own locations (the genesis GLNs of its organisation) and problems become
-// exceptions. Thread-safety: every method may be called from any thread.
+// exceptions. Holds and exceptions are published on the event log (topics "holds" and
+// "exceptions", docs/scm.md) for webhooks, and written as CSV files to the ERP outbox
+// (<dataDir>/erp/outbox) for the partner's ERP to pick up.
+//
+// A record is stored first and announced after: when the announcement fails (disk full), the
+// record stands and the failure is reported on stderr and in the returned status' absence —
+// the announcement is what may be lost, never the record. Thread-safety: every method may be
+// called from any thread.
 #pragma once
 
 #include <memory>
@@ -9,9 +16,12 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "config.h"
 #include "tracery/core/status.h"
 #include "tracery/scm_core/anchoring_policy.h"
+#include "tracery/scm_core/event_log.h"
 #include "tracery/scm_core/operations.h"
 #include "tracery/v1/ledger.pb.h"
 
@@ -24,7 +34,8 @@ class ScmService {
   // Opens the SCM store in <dataDir>/scm. `own_glns`: the locations the node's organisation
   // operates (from the genesis).
   static Result<std::unique_ptr<ScmService>> Open(const NodeConfig& config,
-                                                  std::set<std::string> own_glns);
+                                                  std::set<std::string> own_glns,
+                                                  scm_core::EventLog* event_log);
   ~ScmService();
 
   scm_core::Operations& operations() { return *operations_; }
@@ -37,13 +48,33 @@ class ScmService {
   // (more shipped than on hand) raises a stock_mismatch exception instead; the capture stands.
   void OnCaptured(const std::string& org, const std::vector<v1::Checkpoint>& checkpoints);
 
+  // Holds and exceptions, stored, then published and written to the outbox.
+  Result<scm_core::Hold> PlaceHold(const std::string& gtin, const std::string& lot_number,
+                                   const std::string& gln, const std::string& reason_code,
+                                   const std::string& placed_by);
+  Result<scm_core::Hold> ReleaseHold(const std::string& id, const std::string& released_by,
+                                     const std::string& release_reason);
+  Result<scm_core::ExceptionRecord> RaiseException(scm_core::ExceptionRecord record,
+                                                   const std::string& event_type);
+  // Appends one message to a topic of the event log (best effort: a failure is logged).
+  void Publish(const std::string& topic, const std::string& type, const nlohmann::json& payload,
+               const std::string& correlation_id);
+  const std::string& outbox_dir() const { return outbox_dir_; }
+
  private:
   ScmService(std::unique_ptr<scm_core::Operations> operations, scm_core::AnchoringPolicy policy,
-             std::set<std::string> own_glns);
+             std::set<std::string> own_glns, scm_core::EventLog* event_log,
+             std::string outbox_dir);
+  void Announce(const scm_core::Hold& hold, const std::string& type);
+  // Writes <outbox>/<name>.csv atomically (a header row and one record).
+  void WriteOutbox(const std::string& name, const std::vector<std::string>& header,
+                   const std::vector<std::string>& row);
 
   std::unique_ptr<scm_core::Operations> operations_;
   const scm_core::AnchoringPolicy policy_;
   const std::set<std::string> own_glns_;
+  scm_core::EventLog* const event_log_;
+  const std::string outbox_dir_;
 };
 
 }  // namespace tracery::node

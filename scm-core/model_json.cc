@@ -210,6 +210,17 @@ json ToJson(const Hold& h) {
   return j;
 }
 
+json ToJson(const ExceptionRecord& e) {
+  json j{{"id", e.id},         {"type", e.type},          {"severity", e.severity},
+         {"detail", e.detail}, {"openedAtMs", e.opened_at_ms}, {"closedAtMs", e.closed_at_ms}};
+  PutIfSet(j, "gtin", e.gtin);
+  PutIfSet(j, "lotNumber", e.lot_number);
+  PutIfSet(j, "shipmentId", e.shipment_id);
+  PutIfSet(j, "gln", e.gln);
+  PutIfSet(j, "reference", e.reference);
+  return j;
+}
+
 Result<Item> ItemFromJson(const json& j) {
   Reader r(j, "item");
   Item item;
@@ -348,6 +359,24 @@ Result<Hold> HoldFromJson(const json& j) {
   h.released_at_ms = r.Int("releasedAtMs");
   if (!r.status().ok()) return r.status();
   return h;
+}
+
+Result<ExceptionRecord> ExceptionFromJson(const json& j) {
+  Reader r(j, "exception");
+  ExceptionRecord e;
+  e.id = r.String("id", true);
+  e.type = r.String("type", true);
+  e.severity = r.String("severity");
+  e.gtin = r.String("gtin");
+  e.lot_number = r.String("lotNumber");
+  e.shipment_id = r.String("shipmentId");
+  e.gln = r.String("gln");
+  e.detail = r.String("detail");
+  e.reference = r.String("reference");
+  e.opened_at_ms = r.Int("openedAtMs");
+  e.closed_at_ms = r.Int("closedAtMs");
+  if (!r.status().ok()) return r.status();
+  return e;
 }
 
 }  // namespace tracery::scm_core

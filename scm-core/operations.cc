@@ -55,29 +55,6 @@ json AllocationJson(const Allocation& a) {
           {"gln", a.gln},          {"lotNumber", a.lot_number},   {"quantity", a.quantity.ToString()}};
 }
 
-json ExceptionJson(const ExceptionRecord& e) {
-  return {{"id", e.id},           {"type", e.type},         {"severity", e.severity},
-          {"gtin", e.gtin},       {"lotNumber", e.lot_number}, {"shipmentId", e.shipment_id},
-          {"gln", e.gln},         {"detail", e.detail},     {"openedAtMs", e.opened_at_ms},
-          {"closedAtMs", e.closed_at_ms}, {"reference", e.reference}};
-}
-
-ExceptionRecord ExceptionFrom(const json& j) {
-  ExceptionRecord e;
-  e.id = j.value("id", "");
-  e.type = j.value("type", "");
-  e.severity = j.value("severity", "");
-  e.gtin = j.value("gtin", "");
-  e.lot_number = j.value("lotNumber", "");
-  e.shipment_id = j.value("shipmentId", "");
-  e.gln = j.value("gln", "");
-  e.detail = j.value("detail", "");
-  e.opened_at_ms = j.value("openedAtMs", int64_t{0});
-  e.closed_at_ms = j.value("closedAtMs", int64_t{0});
-  e.reference = j.value("reference", "");
-  return e;
-}
-
 }  // namespace
 
 const char* MovementKindName(MovementKind kind) {
@@ -253,9 +230,12 @@ Result<std::unique_ptr<Operations>> Operations::Open(const std::string& dir, Clo
         state->holds[rest] = *v;
         break;
       }
-      case 'X':
-        state->exceptions[rest] = ExceptionFrom(j);
+      case 'X': {
+        auto v = ExceptionFromJson(j);
+        if (!v.ok()) return corrupt(v.status());
+        state->exceptions[rest] = *v;
         break;
+      }
       case 'D': {
         auto q = Quantity::Parse(j.is_string() ? j.get<std::string>() : "");
         if (!q.ok()) return corrupt(q.status());
@@ -641,7 +621,7 @@ Result<ExceptionRecord> Operations::RaiseException(ExceptionRecord record) {
   record.opened_at_ms = clock_->NowMs();
   record.closed_at_ms = 0;
   Changes changes;
-  changes.Put(Key('X', {record.id}), ExceptionJson(record));
+  changes.Put(Key('X', {record.id}), ToJson(record));
   changes.Put(Key('N', {"exception"}), json(state_->next_exception + 1));
   changes.Then([&] {
     state_->exceptions[record.id] = record;
@@ -659,7 +639,7 @@ Result<ExceptionRecord> Operations::CloseException(const std::string& id) {
   ExceptionRecord record = it->second;
   record.closed_at_ms = std::max<int64_t>(1, clock_->NowMs());
   Changes changes;
-  changes.Put(Key('X', {record.id}), ExceptionJson(record));
+  changes.Put(Key('X', {record.id}), ToJson(record));
   changes.Then([&] { state_->exceptions[record.id] = record; });
   RETURN_IF_ERROR(Write(changes));
   return record;

@@ -151,6 +151,22 @@ struct Hold {
   bool Active() const { return released_at_ms == 0; }
 };
 
+// An operational exception: something a planner must look at (an excursion, a refused
+// document, a short allocation).
+struct ExceptionRecord {
+  std::string id;
+  std::string type;      // temperature_excursion, short_allocation, ...
+  std::string severity;  // info, warning, critical
+  std::string gtin;
+  std::string lot_number;
+  std::string shipment_id;
+  std::string gln;
+  std::string detail;
+  int64_t opened_at_ms = 0;
+  int64_t closed_at_ms = 0;  // 0 while open
+  std::string reference;     // e.g. the anchored event id
+};
+
 // GS1 keys: digits only, the given length, and a valid mod-10 check digit.
 bool IsValidGs1Key(std::string_view digits, size_t length);
 inline bool IsValidGtin(std::string_view v) { return IsValidGs1Key(v, 14); }

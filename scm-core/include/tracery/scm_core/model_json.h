@@ -17,6 +17,7 @@ nlohmann::json ToJson(const Order& order);
 nlohmann::json ToJson(const Shipment& shipment);
 nlohmann::json ToJson(const InventoryPosition& position);
 nlohmann::json ToJson(const Hold& hold);
+nlohmann::json ToJson(const ExceptionRecord& exception);
 
 Result<Item> ItemFromJson(const nlohmann::json& j);
 Result<Location> LocationFromJson(const nlohmann::json& j);
@@ -24,6 +25,7 @@ Result<Party> PartyFromJson(const nlohmann::json& j);
 Result<Order> OrderFromJson(const nlohmann::json& j);
 Result<Shipment> ShipmentFromJson(const nlohmann::json& j);
 Result<Hold> HoldFromJson(const nlohmann::json& j);
+Result<ExceptionRecord> ExceptionFromJson(const nlohmann::json& j);
 
 const char* OrderKindName(OrderKind kind);  // "purchase", "sales"
 const char* PartyRoleName(PartyRole role);  // "supplier", "customer"

@@ -65,22 +65,6 @@ struct Allocation {
   bool held = false;  // the lot is on hold: this allocation cannot ship until it is released
 };
 
-// An operational exception: something a planner must look at (an excursion, a refused
-// document, a short allocation).
-struct ExceptionRecord {
-  std::string id;
-  std::string type;      // temperature_excursion, short_allocation, ...
-  std::string severity;  // info, warning, critical
-  std::string gtin;
-  std::string lot_number;
-  std::string shipment_id;
-  std::string gln;
-  std::string detail;
-  int64_t opened_at_ms = 0;
-  int64_t closed_at_ms = 0;  // 0 while open
-  std::string reference;     // e.g. the anchored event id
-};
-
 // What a sales order got: the allocations made and what could not be allocated.
 struct AllocationResult {
   std::vector<Allocation> allocations;
