@@ -246,8 +246,12 @@ class DesadvMapper {
       if (s.at(1, 0) == "12") {
         Result<Quantity> q = Quantity::Parse(s.at(1, 1));
         if (!q.ok()) return r_.Fail(s, "edifact-desadv.qty.quantity", q.status().message());
+        if (q->thousandths < 0) return r_.Fail(s, "edifact-desadv.qty.quantity", "negative quantity");
         line_.quantity = *q;
         line_.unit = std::string(s.at(1, 2));
+        if (!line_.unit.empty() && X12UnitToRec20(line_.unit) != line_.unit) {
+          return r_.Fail(s, "edifact-desadv.qty.unit", Shown(line_.unit) + " is not a UN/ECE Rec. 20 unit code");
+        }
         has_qty_ = true;
       }
     }

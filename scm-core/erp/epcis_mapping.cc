@@ -75,11 +75,30 @@ std::string BizTransaction(const std::string& issuer, const std::string& number)
 Result<std::vector<std::string>> ShipmentToEpcisEvents(const Shipment& shipment) {
   ErpProblem problem;
   const std::string where = "shipment " + erp::Shown(shipment.id);
-  if (shipment.ship_date.size() != 10) {
+  if (shipment.ship_date.size() != 10 ||
+      erp::DateFromDigits(shipment.ship_date.substr(0, 4) + shipment.ship_date.substr(5, 2) +
+                          shipment.ship_date.substr(8, 2)) != shipment.ship_date) {
     return erp::Refuse(&problem, where, "epcis.ship_date", "the shipment has no ship date");
   }
   if (shipment.lines.empty()) {
     return erp::Refuse(&problem, where, "epcis.lines", "the shipment has no lines");
+  }
+  if (!shipment.ship_time.empty() &&
+      (shipment.ship_time.size() != 8 ||
+       erp::TimeFromDigits(shipment.ship_time.substr(0, 2) + shipment.ship_time.substr(3, 2) +
+                           shipment.ship_time.substr(6, 2)) != shipment.ship_time)) {
+    return erp::Refuse(&problem, where, "epcis.ship_time", "ship_time is not HH:MM:SS");
+  }
+  for (const ShipmentLine& line : shipment.lines) {
+    if (line.quantity.thousandths < 0) {
+      return erp::Refuse(&problem, where, "epcis.quantity", "a line has a negative quantity");
+    }
+    if (line.gtin.empty() && line.item_code.empty()) {
+      return erp::Refuse(&problem, where, "epcis.product", "a line has neither GTIN nor item code");
+    }
+    if (!line.unit.empty() && erp::X12UnitToRec20(line.unit) != line.unit) {
+      return erp::Refuse(&problem, where, "epcis.uom", "unit " + erp::Shown(line.unit) + " is not a Rec. 20 code");
+    }
   }
   const std::string time = shipment.ship_time.empty() ? "00:00:00" : shipment.ship_time;
   const std::string event_time = shipment.ship_date + "T" + time + "Z";
@@ -122,7 +141,7 @@ Result<std::vector<std::string>> ShipmentToEpcisEvents(const Shipment& shipment)
     if (!epcs.empty()) e["childEPCs"] = epcs;
     if (!quantities.empty()) e["childQuantityList"] = quantities;
     if (!po_list.empty()) e["bizTransactionList"] = po_list;
-    events.push_back(e.dump());
+    events.push_back(e.dump(-1, ' ', false, json::error_handler_t::replace));
   }
 
   json o = base;
@@ -156,7 +175,7 @@ Result<std::vector<std::string>> ShipmentToEpcisEvents(const Shipment& shipment)
         {{"type", "owning_party"}, {"destination", GlnUri(shipment.ship_to)}},
         {{"type", "location"}, {"destination", GlnUri(shipment.ship_to)}}};
   }
-  events.push_back(o.dump());
+  events.push_back(o.dump(-1, ' ', false, json::error_handler_t::replace));
   return events;
 }
 

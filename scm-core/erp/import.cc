@@ -74,7 +74,11 @@ std::string DateFromDigits(std::string_view s) {
   }
   int month = (s[0] - '0') * 10 + (s[1] - '0');
   int day = (s[2] - '0') * 10 + (s[3] - '0');
-  if (month < 1 || month > 12 || day < 1 || day > 31) return "";
+  const int y = std::stoi(year);
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1) return "";
+  if (day > kDays[month - 1] + (month == 2 && leap ? 1 : 0)) return "";
   return year + "-" + std::string(s.substr(0, 2)) + "-" + std::string(s.substr(2, 2));
 }
 

@@ -62,6 +62,7 @@ struct Checker {
   Status Qty(const std::string& where, const std::string& v, Quantity* q) const {
     Result<Quantity> r = Quantity::Parse(v);
     if (!r.ok()) return Bad(where, "quantity", "erp.quantity", r.status().message());
+    if (r->thousandths < 0) return Bad(where, "quantity", "erp.quantity", "negative");
     *q = *r;
     return Status::Ok();
   }

@@ -348,6 +348,7 @@ class Mapper850 : public SetMapper {
                                          : std::string(s.at(1));
       Result<Quantity> q = Quantity::Parse(s.at(2));
       if (!q.ok()) return r_.Fail(s, "x12-850.po1.quantity", "PO102: " + q.status().message());
+      if (q->thousandths < 0) return r_.Fail(s, "x12-850.po1.quantity", "PO102 is negative");
       line.quantity = *q;
       line.unit = X12UnitToRec20(s.at(3));
       ProductIds ids = ReadProductIds(s, 6, r_, &out_->warnings);
@@ -566,6 +567,7 @@ class Mapper856 : public SetMapper {
     if (!item_open_) return r_.Fail(s, "x12-856.sn1.level", "SN1 outside an item (I) level");
     Result<Quantity> q = Quantity::Parse(s.at(2));
     if (!q.ok()) return r_.Fail(s, "x12-856.sn1.quantity", "SN102: " + q.status().message());
+    if (q->thousandths < 0) return r_.Fail(s, "x12-856.sn1.quantity", "SN102 is negative");
     item_.quantity = *q;
     item_.unit = X12UnitToRec20(s.at(3));
     if (item_.unit.empty() && !s.at(3).empty()) {

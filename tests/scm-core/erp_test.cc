@@ -372,6 +372,8 @@ TEST(ErpX12, ControlNumberAndCountMismatchesNameTheSegmentAndTheRule) {
   EXPECT_EQ(Refused(with("MAN*GM*00106141411234567897", "MAN*GM*00106141411234567890")).rule,
             "x12-856.man.sscc");
   EXPECT_EQ(Refused(with("SN1**2*EA", "SN1**2x*EA")).rule, "x12-856.sn1.quantity");
+  EXPECT_EQ(Refused(with("SN1**2*EA", "SN1**-2*EA")).rule, "x12-856.sn1.quantity");
+  EXPECT_EQ(Refused(with("DTM*011*20260102", "DTM*011*20260231")).rule, "x12.dtm.date");
 }
 
 TEST(ErpX12, TruncatedInputIsRefusedAtEveryCut) {
