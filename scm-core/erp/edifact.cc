@@ -155,8 +155,8 @@ const MappingRef kDesadv{"edifact-desadv", 1};
 
 class DesadvMapper {
  public:
-  DesadvMapper(const Reader& r, ErpImport* out, size_t* line_total)
-      : r_(r), out_(out), line_total_(line_total) {}
+  DesadvMapper(const Reader& r, ErpImport* out, ErpProblem* problem, size_t* line_total)
+      : r_(r), out_(out), problem_(problem), line_total_(line_total) {}
 
   Status Take(const Segment& s) {
     const std::string& tag = s.tag();
@@ -271,8 +271,6 @@ class DesadvMapper {
     return Status::Ok();
   }
 
-  ErpProblem* problem_ = nullptr;
-
  private:
   // EN/SRV (GTIN), IB (ISBN = GTIN-13), or no qualifier and a valid GTIN → gtin; others
   // (SA supplier's article number, IN buyer's, BP, ...) → item code.
@@ -310,6 +308,7 @@ class DesadvMapper {
 
   const Reader& r_;
   ErpImport* out_;
+  ErpProblem* problem_;
   size_t* line_total_;
   Shipment shipment_;
   ShipmentLine line_;
@@ -392,8 +391,7 @@ Status ImportEdifact(std::string_view bytes, ErpImport* out, ErpProblem* problem
           out->warnings.push_back({r.Where(seg), "DESADV message version " + Shown(seg.at(2, 1)) +
                                                      " instead of \"D\"; read as D"});
         }
-        mapper = std::make_unique<DesadvMapper>(r, out, &line_total);
-        mapper->problem_ = problem;
+        mapper = std::make_unique<DesadvMapper>(r, out, problem, &line_total);
         outcome.detail = "mapped by edifact-desadv/1";
       } else {
         outcome.detail = "unsupported message type " + type;

@@ -313,7 +313,8 @@ ProductIds ReadProductIds(const Segment& s, size_t first, const Reader& r,
 // X12 850 → Order, mapping "x12-850/1".
 class Mapper850 : public SetMapper {
  public:
-  Mapper850(const Reader& r, ErpImport* out) : r_(r), out_(out) {}
+  Mapper850(const Reader& r, ErpImport* out, ErpProblem* problem, size_t* line_total)
+      : r_(r), out_(out), problem_(problem), line_total_(line_total) {}
 
   Status Take(const Segment& s) override {
     const std::string_view tag = s.tag();
@@ -338,8 +339,8 @@ class Mapper850 : public SetMapper {
         order_.ship_to = p.code;
       }
     } else if (tag == "PO1") {
-      if (lines_total_ + order_.lines.size() + 1 > kMaxErpLineItems) {
-        return Refuse(r_problem(), r_.Where(s), "limit.line_items",
+      if (*line_total_ + order_.lines.size() + 1 > kMaxErpLineItems) {
+        return Refuse(problem_, r_.Where(s), "limit.line_items",
                       "more than " + std::to_string(kMaxErpLineItems) + " line items",
                       Code::kResourceExhausted);
       }
@@ -380,29 +381,26 @@ class Mapper850 : public SetMapper {
     if (!has_beg_) return r_.Fail(se, "x12-850.beg.missing", "the 850 has no BEG segment");
     order_.kind = OrderKind::kPurchase;
     order_.mapping = kMapping;
+    *line_total_ += order_.lines.size();
     out->orders.push_back(std::move(order_));
     return Status::Ok();
   }
 
-  size_t lines_total_ = 0;
-
  private:
-  ErpProblem* r_problem() const { return problem_; }
   inline static const MappingRef kMapping{"x12-850", 1};
   const Reader& r_;
   ErpImport* out_;
+  ErpProblem* problem_;
+  size_t* line_total_;  // lines of the document so far (kMaxErpLineItems)
   Order order_;
   bool has_beg_ = false;
-
- public:
-  ErpProblem* problem_ = nullptr;
 };
 
 // X12 856 → Shipment, mapping "x12-856/1".
 class Mapper856 : public SetMapper {
  public:
-  Mapper856(const Reader& r, ErpImport* out, ErpProblem* problem)
-      : r_(r), out_(out), problem_(problem) {}
+  Mapper856(const Reader& r, ErpImport* out, ErpProblem* problem, size_t* line_total)
+      : r_(r), out_(out), problem_(problem), line_total_(line_total) {}
 
   Status Take(const Segment& s) override {
     const std::string_view tag = s.tag();
@@ -472,8 +470,6 @@ class Mapper856 : public SetMapper {
     out->shipments.push_back(std::move(shipment_));
     return Status::Ok();
   }
-
-  size_t* line_total_ = nullptr;
 
  private:
   struct Node {
@@ -605,6 +601,7 @@ class Mapper856 : public SetMapper {
   const Reader& r_;
   ErpImport* out_;
   ErpProblem* problem_;
+  size_t* line_total_;  // lines of the document so far (kMaxErpLineItems)
   Shipment shipment_;
   std::vector<Node> nodes_;
   ShipmentLine item_;
@@ -706,14 +703,9 @@ Status ImportX12(std::string_view bytes, ErpImport* out, ErpProblem* problem) {
                                                        Shown(fid) + " (expected " + want + ")"});
           }
           if (type == "850") {
-            auto m = std::make_unique<Mapper850>(r, out);
-            m->problem_ = problem;
-            m->lines_total_ = line_total;
-            mapper = std::move(m);
+            mapper = std::make_unique<Mapper850>(r, out, problem, &line_total);
           } else {
-            auto m = std::make_unique<Mapper856>(r, out, problem);
-            m->line_total_ = &line_total;
-            mapper = std::move(m);
+            mapper = std::make_unique<Mapper856>(r, out, problem, &line_total);
           }
           outcome.detail = "mapped by x12-" + type + "/1";
         } else {

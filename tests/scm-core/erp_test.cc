@@ -443,6 +443,28 @@ TEST(ErpEdifact, ReleaseCharacterGlnsSsccAndLots) {
   EXPECT_EQ(events[0]["parentID"], "https://id.gs1.org/00/106141411234567897");
 }
 
+TEST(ErpEdifact, UnaDeclaresOtherSeparators) {
+  // The same message with component '|', element '*', release '#', terminator '~' and a CRLF
+  // after each segment; "DN?+1" becomes "DN+1" (no release needed), "?+" stays literal.
+  std::string text = kDesadv;
+  for (char& c : text) {
+    if (c == ':') c = '|';
+    else if (c == '+') c = '*';
+    else if (c == '\'') c = '~';
+  }
+  text.replace(0, 9, "UNA|*.# ~");
+  text.replace(text.find("DN?*1"), 5, "DN#*1");
+  std::string crlf;
+  for (char c : text) {
+    crlf += c;
+    if (c == '~') crlf += "\r\n";
+  }
+  Result<ErpImport> r = ImportErpDocument(crlf, ErpFormatHint::kAuto);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->shipments.at(0).id, "DN*1");
+  EXPECT_EQ(r->shipments.at(0).lines.at(0).sscc, "106141411234567897");
+}
+
 TEST(ErpEdifact, CountsAndReferencesAreChecked) {
   auto with = [](std::string from, std::string to) {
     std::string t = kDesadv;
