@@ -110,6 +110,12 @@ class Reader {
         seg->el.emplace_back(1);
         cur = &seg->el.back().back();
       } else if (c == sep_.component) {
+        if (seg->el.back().size() >= kMaxErpElementsPerSegment) {
+          return Refuse(problem_, Where(*seg), "limit.elements_per_segment",
+                        "more than " + std::to_string(kMaxErpElementsPerSegment) +
+                            " components in one element",
+                        Code::kResourceExhausted);
+        }
         seg->el.back().emplace_back();
         cur = &seg->el.back().back();
       } else if ((c == '\n' || c == '\r') && seg->el.size() == 1 && seg->el[0].size() == 1 &&

@@ -1,6 +1,7 @@
 // The CSV and JSON layouts of docs/formats/erp.md: master data (items, locations, parties),
 // orders and shipments. Both readers build the same records and check them with the same
 // rules, so a CSV row and a JSON object that say the same thing import the same way.
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -253,6 +254,11 @@ Status ReadCsv(std::string_view s, std::vector<CsvRecord>* records, ErpProblem* 
         continue;
       }
       if (i >= s.size() || s[i] == ',' || s[i] == '\n' || s[i] == '\r') {
+        if (rec.fields.size() >= kMaxErpElementsPerSegment) {
+          return Refuse(problem, "line " + std::to_string(rec.line), "limit.fields",
+                        "more than " + std::to_string(kMaxErpElementsPerSegment) + " fields",
+                        Code::kResourceExhausted);
+        }
         if (field.size() > kMaxErpElementBytes) {
           return Refuse(problem, "line " + std::to_string(rec.line), "limit.element_bytes",
                         "a field longer than " + std::to_string(kMaxErpElementBytes) + " bytes",
@@ -320,7 +326,35 @@ Status ImportCsv(std::string_view bytes, ErpImport* out, ErpProblem* problem) {
   return Build(t, "csv", out, problem);
 }
 
+// The deepest nesting of arrays and objects in JSON text (strings skipped), so that a
+// document nested deeper than any layout needs is refused before it is parsed.
+size_t JsonDepth(std::string_view s) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+constexpr size_t kMaxJsonDepth = 8;  // the layout needs 5: {"orders":[{"lines":[{...}]}]}
+
 Status ImportJson(std::string_view bytes, ErpImport* out, ErpProblem* problem) {
+  if (JsonDepth(bytes) > kMaxJsonDepth) {
+    return Refuse(problem, "document", "limit.json_depth",
+                  "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels",
+                  Code::kResourceExhausted);
+  }
   nlohmann::json doc = nlohmann::json::parse(StripBom(bytes), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Refuse(problem, "document", "json.syntax", "not valid JSON");
   if (!doc.is_object()) return Refuse(problem, "document", "json.syntax", "not a JSON object");

@@ -409,6 +409,14 @@ TEST(ErpLimits, ElementAndDocumentLimits) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kResourceExhausted);
   EXPECT_EQ(problem.rule, "limit.element_bytes");
+  EXPECT_EQ(Refused("{\"items\":" + std::string(100, '[') + std::string(100, ']') + "}").rule,
+            "limit.json_depth");
+  EXPECT_EQ(Refused("gtin,description,unit\n" + std::string(kMaxErpElementsPerSegment + 5, ',')).rule,
+            "limit.fields");
+  EXPECT_EQ(Refused("UNB+UNOC:3+A+B+260101:1200+R'UNH+1+DESADV:D:96A:UN+" +
+                    std::string(kMaxErpElementsPerSegment + 5, ':') + "'")
+                .rule,
+            "limit.elements_per_segment");
   std::string huge(kMaxErpDocumentBytes + 1, ' ');
   r = ImportErpDocument(huge, ErpFormatHint::kAuto, &problem);
   ASSERT_FALSE(r.ok());
