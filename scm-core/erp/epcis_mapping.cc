@@ -1,5 +1,6 @@
 // Shipments as EPCIS 2.0 events (JSON-LD): an AggregationEvent per pack and one ObjectEvent
 // for the shipping hand-off (docs/formats/erp.md, "EPCIS mapping").
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -27,6 +28,11 @@ std::string UrnPart(std::string_view s) {
   }
   return out;
 }
+
+// The longest identifier EPCIS validation accepts (epcis::kMaxIdentifierBytes; scm-core does
+// not link epcis). Item codes, lots and serials are at most kMaxErpElementBytes, but their
+// percent-encoding may triple that.
+constexpr size_t kMaxIdentifierBytes = 2'048;
 
 std::string GlnUri(const std::string& gln) { return "https://id.gs1.org/414/" + gln; }
 
@@ -96,9 +102,31 @@ Result<std::vector<std::string>> ShipmentToEpcisEvents(const Shipment& shipment)
     if (line.gtin.empty() && line.item_code.empty()) {
       return erp::Refuse(&problem, where, "epcis.product", "a line has neither GTIN nor item code");
     }
+    size_t longest = ClassOf(line).size();
+    for (const std::string& serial : line.serials) {
+      longest = std::max(longest, DigitalLinkEscape(serial).size() + 40);
+    }
+    longest = std::max(longest, BizTransaction(shipment.ship_to, line.order_id).size());
+    if (longest > kMaxIdentifierBytes) {
+      return erp::Refuse(&problem, where, "epcis.identifier_length",
+                         "a line's class, serial or order identifier would be longer than " +
+                             std::to_string(kMaxIdentifierBytes) + " bytes");
+    }
     if (!line.unit.empty() && erp::X12UnitToRec20(line.unit) != line.unit) {
       return erp::Refuse(&problem, where, "epcis.uom", "unit " + erp::Shown(line.unit) + " is not a Rec. 20 code");
     }
+  }
+  size_t longest = std::max(
+      BizTransaction(shipment.ship_from, shipment.id).size(),
+      BizTransaction(shipment.carrier.empty() ? shipment.ship_from : shipment.carrier,
+                     shipment.bill_of_lading).size());
+  for (const std::string& order : shipment.order_ids) {
+    longest = std::max(longest, BizTransaction(shipment.ship_to, order).size());
+  }
+  if (longest > kMaxIdentifierBytes) {
+    return erp::Refuse(&problem, where, "epcis.identifier_length",
+                       "the shipment's business transaction identifiers would be longer than " +
+                           std::to_string(kMaxIdentifierBytes) + " bytes");
   }
   const std::string time = shipment.ship_time.empty() ? "00:00:00" : shipment.ship_time;
   const std::string event_time = shipment.ship_date + "T" + time + "Z";

@@ -5,6 +5,7 @@
 // event of an accepted shipment passes the project's EPCIS validation.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -28,7 +29,10 @@ void Run(std::string_view text, ErpFormatHint hint) {
     for (const std::string& e : *events) {
       tracery::epcis::Problem p;
       auto event = tracery::epcis::ParseEvent(e, tracery::epcis::Binding::kJson, &p);
-      if (!event.ok()) __builtin_trap();
+      if (!event.ok()) {
+        std::fprintf(stderr, "invalid EPCIS event: %s\n%s\n", p.ToString().c_str(), e.c_str());
+        __builtin_trap();
+      }
     }
   }
 }

@@ -333,6 +333,18 @@ TEST(ErpX12, BuiltShipmentWithLotsSerialsAndGlnsMapsToValidEvents) {
   EXPECT_EQ(events[1]["eventTime"], "2026-01-02T09:30:00Z");
 }
 
+// Found by erp_fuzzer: an item code of 1,000 bytes that percent-encoding triples is refused by
+// the EPCIS mapping instead of producing an identifier EPCIS validation refuses.
+TEST(ErpX12, OverlongIdentifiersAreRefusedByTheEpcisMapping) {
+  std::string body = k856Body;
+  body.replace(body.find("LIN**UP*614141123452"), 20, "LIN**VN*" + std::string(1000, ' '));
+  Result<ErpImport> r = ImportErpDocument(X12(body), ErpFormatHint::kAuto);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  Result<std::vector<std::string>> events = ShipmentToEpcisEvents(r->shipments.at(0));
+  ASSERT_FALSE(events.ok());
+  EXPECT_NE(events.status().message().find("epcis.identifier_length"), std::string::npos);
+}
+
 TEST(ErpX12, DelimiterEdgeCases) {
   for (const auto& [element, terminator] : std::vector<std::pair<char, std::string>>{
            {'*', "~"}, {'|', "\n"}, {'~', "*"}, {'^', "\xE2\x80\xA6"}, {'*', "\xC2\xA7"}}) {
