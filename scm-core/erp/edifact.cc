@@ -290,7 +290,7 @@ class DesadvMapper {
         return;
       }
       if (gtin_qualifier) {
-        out_->warnings.push_back({r_.Where(s), std::string(id) + ": " + gtin.status().message() +
+        AddWarning(out_, {r_.Where(s), std::string(id) + ": " + gtin.status().message() +
                                                    "; kept as the item code"});
       }
     }
@@ -357,7 +357,7 @@ Status ImportEdifact(std::string_view bytes, ErpImport* out, ErpProblem* problem
         if (!SameCount(seg.at(1), message_segments) && mapper == nullptr) {
           // Nothing is taken from a message of an unsupported type, so a wrong count there
           // cannot corrupt an import: it is reported, not refused.
-          out->warnings.push_back({r.Where(seg), "UNT " + Shown(seg.at(1)) + " but the " + type +
+          AddWarning(out, {r.Where(seg), "UNT " + Shown(seg.at(1)) + " but the " + type +
                                                      " message has " + std::to_string(message_segments) +
                                                      " segments (UNH to UNT)"});
         } else if (!SameCount(seg.at(1), message_segments)) {
@@ -394,7 +394,7 @@ Status ImportEdifact(std::string_view bytes, ErpImport* out, ErpProblem* problem
       ErpTransactionOutcome outcome{type, version, unh_ref, false, ""};
       if (type == "DESADV") {
         if (seg.at(2, 1) != "D") {
-          out->warnings.push_back({r.Where(seg), "DESADV message version " + Shown(seg.at(2, 1)) +
+          AddWarning(out, {r.Where(seg), "DESADV message version " + Shown(seg.at(2, 1)) +
                                                      " instead of \"D\"; read as D"});
         }
         mapper = std::make_unique<DesadvMapper>(r, out, problem, &line_total);

@@ -29,6 +29,8 @@ std::string X12UnitToRec20(std::string_view unit);
 // A GTIN of a GTIN qualifier (X12 UP/UK/EN/UA, EDIFACT EN/SRV) normalised to 14 digits, or the
 // error of NormaliseGtin.
 Result<std::string> GtinOf(std::string_view digits);
+// Appends a warning while fewer than kMaxErpWarnings are kept, else counts it.
+void AddWarning(ErpImport* out, ErpWarning warning);
 // Appends a party and its mapping unless the same (role, id) is already there.
 void AddParty(ErpImport* out, Party party, const MappingRef& mapping);
 

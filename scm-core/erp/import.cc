@@ -109,6 +109,14 @@ std::string X12UnitToRec20(std::string_view unit) {
 
 Result<std::string> GtinOf(std::string_view digits) { return NormaliseGtin(digits); }
 
+void AddWarning(ErpImport* out, ErpWarning warning) {
+  if (out->warnings.size() < kMaxErpWarnings) {
+    out->warnings.push_back(std::move(warning));
+  } else {
+    ++out->warnings_dropped;
+  }
+}
+
 void AddParty(ErpImport* out, Party party, const MappingRef& mapping) {
   for (const Party& p : out->parties) {
     if (p.role == party.role && p.id == party.id) return;

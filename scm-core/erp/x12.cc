@@ -3,6 +3,7 @@
 //
 // One pass over the bytes: segments are views into the input, their elements split into a
 // reused vector, and the transaction set's mapping consumes them as they come.
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <memory>
@@ -34,10 +35,17 @@ class Reader {
  public:
   Reader(std::string_view bytes, ErpProblem* problem) : bytes_(bytes), problem_(problem) {}
 
+  // Line numbers are asked for in increasing offsets (warnings as the reader goes), so the
+  // count resumes from the last answer: all warnings together cost one pass over the bytes.
   size_t LineOf(size_t offset) const {
-    size_t line = 1;
-    for (size_t i = 0; i < offset && i < bytes_.size(); ++i) line += bytes_[i] == '\n';
-    return line;
+    offset = std::min(offset, bytes_.size());
+    if (offset < line_offset_) {
+      line_offset_ = 0;
+      line_ = 1;
+    }
+    for (size_t i = line_offset_; i < offset; ++i) line_ += bytes_[i] == '\n';
+    line_offset_ = offset;
+    return line_;
   }
   std::string Where(size_t ordinal, std::string_view tag, size_t offset) const {
     return "segment " + std::to_string(ordinal) + " (" + std::string(tag.substr(0, 8)) +
@@ -225,6 +233,8 @@ class Reader {
   Delimiters d_;
   bool newline_terminated_ = false;
   bool missing_final_terminator_ = false;
+  mutable size_t line_offset_ = 0;
+  mutable size_t line_ = 1;
 };
 
 // Control numbers compare as numbers when both are digits ("1" = "000000001"), else exactly.
@@ -282,8 +292,7 @@ struct ProductIds {
   std::vector<std::string> serials;
 };
 
-ProductIds ReadProductIds(const Segment& s, size_t first, const Reader& r,
-                          std::vector<ErpWarning>* warnings) {
+ProductIds ReadProductIds(const Segment& s, size_t first, const Reader& r, ErpImport* out) {
   ProductIds ids;
   for (size_t k = first; k + 1 < s.el.size(); k += 2) {
     std::string_view q = s.el[k];
@@ -295,7 +304,7 @@ ProductIds ReadProductIds(const Segment& s, size_t first, const Reader& r,
       if (gtin.ok()) {
         ids.gtin = std::move(gtin).value();
       } else {
-        warnings->push_back({r.Where(s), std::string(q) + " " + std::string(v) + ": " +
+        AddWarning(out, {r.Where(s), std::string(q) + " " + std::string(v) + ": " +
                                              gtin.status().message() + "; kept as the item code"});
         if (ids.item_code.empty()) ids.item_code = std::string(q) + ":" + std::string(v);
       }
@@ -352,7 +361,7 @@ class Mapper850 : public SetMapper {
       if (q->thousandths < 0) return r_.Fail(s, "x12-850.po1.quantity", "PO102 is negative");
       line.quantity = *q;
       line.unit = X12UnitToRec20(s.at(3));
-      ProductIds ids = ReadProductIds(s, 6, r_, &out_->warnings);
+      ProductIds ids = ReadProductIds(s, 6, r_, out_);
       if (ids.gtin.empty() && ids.item_code.empty()) {
         return r_.Fail(s, "x12-850.po1.product", "PO1 names no product (UP/UK/EN/VN/BP/IN...)");
       }
@@ -551,7 +560,7 @@ class Mapper856 : public SetMapper {
 
   Status Lin(const Segment& s) {
     if (!item_open_) return Status::Ok();  // LIN outside an item level carries nothing we map
-    ProductIds ids = ReadProductIds(s, 2, r_, &out_->warnings);
+    ProductIds ids = ReadProductIds(s, 2, r_, out_);
     if (item_.gtin.empty()) item_.gtin = std::move(ids.gtin);
     if (item_.item_code.empty()) item_.item_code = std::move(ids.item_code);
     if (!ids.lot.empty()) item_.lot_number = std::move(ids.lot);
@@ -659,7 +668,7 @@ Status ImportX12(std::string_view bytes, ErpImport* out, ErpProblem* problem) {
         if (tag == "SE") {
           if (!SameCount(seg.at(1), set_segments) && mapper == nullptr) {
             // Nothing is taken from a set of an unsupported type: a wrong count is reported.
-            out->warnings.push_back({r.Where(seg), "SE01 " + Shown(seg.at(1)) + " but the " +
+            AddWarning(out, {r.Where(seg), "SE01 " + Shown(seg.at(1)) + " but the " +
                                                        out->transactions.back().type + " set has " +
                                                        std::to_string(set_segments) + " segments"});
           } else if (!SameCount(seg.at(1), set_segments)) {
@@ -699,7 +708,7 @@ Status ImportX12(std::string_view bytes, ErpImport* out, ErpProblem* problem) {
         if (type == "850" || type == "856") {
           const char* want = type == "850" ? "PO" : "SH";
           if (fid != want) {
-            out->warnings.push_back({r.Where(seg), "transaction set " + type + " in a group with GS01 " +
+            AddWarning(out, {r.Where(seg), "transaction set " + type + " in a group with GS01 " +
                                                        Shown(fid) + " (expected " + want + ")"});
           }
           if (type == "850") {
@@ -750,7 +759,7 @@ Status ImportX12(std::string_view bytes, ErpImport* out, ErpProblem* problem) {
                         "IEA02 " + Shown(seg.at(2)) + " differs from ISA13 " + Shown(isa_control));
         }
         if (r.missing_final_terminator()) {
-          out->warnings.push_back({r.Where(seg), "the final IEA has no segment terminator"});
+          AddWarning(out, {r.Where(seg), "the final IEA has no segment terminator"});
         }
         closed = true;
         continue;

@@ -345,6 +345,23 @@ TEST(ErpX12, OverlongIdentifiersAreRefusedByTheEpcisMapping) {
   EXPECT_NE(events.status().message().find("epcis.identifier_length"), std::string::npos);
 }
 
+TEST(ErpX12, WarningsBeyondTheLimitAreCountedNotKept) {
+  std::string body = "GS*SH*S*R*20260101*1200*9*X*004010~ST*856*0001~BSN*00*SN1*20260101*1200~"
+                     "HL*1**S~";
+  const size_t items = kMaxErpWarnings + 500;
+  for (size_t i = 0; i < items; ++i) {
+    body += "HL*" + std::to_string(i + 2) + "*1*I~LIN**UP*999999310145~SN1**1*EA~";
+  }
+  body += "CTT*" + std::to_string(items + 1) + "~SE*" + std::to_string(3 * items + 5) +
+          "*0001~GE*1*9~IEA*1*000000007~";
+  Result<ErpImport> r = ImportErpDocument(X12(body), ErpFormatHint::kAuto);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->shipments.at(0).lines.size(), items);
+  EXPECT_EQ(r->warnings.size(), kMaxErpWarnings);
+  EXPECT_EQ(r->warnings_dropped, 500u);
+  EXPECT_EQ(r->shipments.at(0).lines.back().item_code, "UP:999999310145");
+}
+
 TEST(ErpX12, DelimiterEdgeCases) {
   for (const auto& [element, terminator] : std::vector<std::pair<char, std::string>>{
            {'*', "~"}, {'|', "\n"}, {'~', "*"}, {'^', "\xE2\x80\xA6"}, {'*', "\xC2\xA7"}}) {

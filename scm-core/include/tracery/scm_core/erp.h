@@ -28,6 +28,7 @@ inline constexpr size_t kMaxErpSegments = 16'000'000;  // X12/EDIFACT segments, 
 inline constexpr size_t kMaxErpLineItems = 4'000'000;  // order and shipment lines in a document
 inline constexpr size_t kMaxErpElementBytes = 1024;    // one element (field) of a segment or row
 inline constexpr size_t kMaxErpElementsPerSegment = 512;
+inline constexpr size_t kMaxErpWarnings = 1000;  // kept; the rest are only counted
 
 enum class ErpFormat { kX12, kEdifact, kCsv, kJson };
 // kAuto decides by content: "ISA" → X12, "UNA"/"UNB" → EDIFACT, '{' → JSON, else CSV (after
@@ -78,6 +79,7 @@ struct ErpImport {
   std::vector<MappingRef> party_mappings;
   std::vector<ErpTransactionOutcome> transactions;
   std::vector<ErpWarning> warnings;
+  size_t warnings_dropped = 0;  // warnings beyond kMaxErpWarnings, counted only
 };
 
 // Parses `bytes` (the whole document) and maps it. Errors: InvalidArgument (structure, syntax,
