@@ -100,8 +100,10 @@ Result<ErpImport> ImportErpDocument(std::string_view bytes, ErpFormatHint hint,
 // eventTime is the ship date at 00:00:00Z, or `ship_time` ("HH:MM:SS", UTC) when the shipment
 // has one (see docs/formats/erp.md). Items without a GTIN use the class
 // urn:tracery:erp:item:<qualifier>:<code> (the partner's own code). Every event passes
-// epcis::ValidateEvent. Refused (InvalidArgument) when the shipment has no valid ship date or
-// nothing to ship.
+// epcis::ValidateEvent. Refused (InvalidArgument, the rule in the message) when the shipment
+// cannot make valid events: no valid ship date or time, no lines, a negative quantity, a line
+// without GTIN or item code, a unit that is not Rec. 20 syntax, an identifier longer than EPCIS
+// accepts (docs/formats/erp.md, "EPCIS mapping").
 Result<std::vector<std::string>> ShipmentToEpcisEvents(const Shipment& shipment);
 
 }  // namespace tracery::scm_core
