@@ -150,8 +150,9 @@ json ToJson(const Order& o) {
   PutIfSet(j, "orderDate", o.order_date);
   json lines = json::array();
   for (const OrderLine& l : o.lines) {
-    json line = {{"lineNumber", l.line_number}, {"gtin", l.gtin},
-                 {"quantity", l.quantity.ToString()}};
+    json line = {{"lineNumber", l.line_number}, {"quantity", l.quantity.ToString()}};
+    PutIfSet(line, "gtin", l.gtin);
+    PutIfSet(line, "itemCode", l.item_code);
     PutIfSet(line, "unit", l.unit);
     if (l.requested_date) line["requestedDate"] = *l.requested_date;
     lines.push_back(std::move(line));
@@ -166,12 +167,15 @@ json ToJson(const Shipment& s) {
   PutIfSet(j, "shipFrom", s.ship_from);
   PutIfSet(j, "shipTo", s.ship_to);
   PutIfSet(j, "shipDate", s.ship_date);
+  PutIfSet(j, "shipTime", s.ship_time);
   PutIfSet(j, "carrier", s.carrier);
   PutIfSet(j, "billOfLading", s.bill_of_lading);
   j["orderIds"] = s.order_ids;
   json lines = json::array();
   for (const ShipmentLine& l : s.lines) {
-    json line = {{"gtin", l.gtin}, {"quantity", l.quantity.ToString()}};
+    json line = {{"quantity", l.quantity.ToString()}};
+    PutIfSet(line, "gtin", l.gtin);
+    PutIfSet(line, "itemCode", l.item_code);
     PutIfSet(line, "sscc", l.sscc);
     PutIfSet(line, "lotNumber", l.lot_number);
     if (!l.serials.empty()) line["serials"] = l.serials;
@@ -286,8 +290,11 @@ Result<Order> OrderFromJson(const json& j) {
       OrderLine line;
       line.line_number = l.String("lineNumber");
       if (line.line_number.empty()) line.line_number = std::to_string(i + 1);
-      line.gtin = l.String("gtin", true);
-      l.Check("gtin", IsValidGtin(line.gtin), "not a GTIN-14 with a valid check digit");
+      line.gtin = l.String("gtin");
+      line.item_code = l.String("itemCode");
+      l.Check("gtin", !line.gtin.empty() || !line.item_code.empty(), "gtin or itemCode is required");
+      l.Check("gtin", line.gtin.empty() || IsValidGtin(line.gtin),
+              "not a GTIN-14 with a valid check digit");
       line.quantity = l.Decimal("quantity");
       l.Check("quantity", line.quantity.thousandths > 0, "must be positive");
       line.unit = l.String("unit");
@@ -308,6 +315,7 @@ Result<Shipment> ShipmentFromJson(const json& j) {
   s.ship_from = r.String("shipFrom");
   s.ship_to = r.String("shipTo");
   s.ship_date = r.String("shipDate");
+  s.ship_time = r.String("shipTime");
   s.carrier = r.String("carrier");
   s.bill_of_lading = r.String("billOfLading");
   s.mapping = MappingFrom(r.String("mapping"));
@@ -321,8 +329,11 @@ Result<Shipment> ShipmentFromJson(const json& j) {
     for (size_t i = 0; i < lines->size() && r.status().ok(); ++i) {
       Reader l((*lines)[i], r.where() + ".lines[" + std::to_string(i) + "]");
       ShipmentLine line;
-      line.gtin = l.String("gtin", true);
-      l.Check("gtin", IsValidGtin(line.gtin), "not a GTIN-14 with a valid check digit");
+      line.gtin = l.String("gtin");
+      line.item_code = l.String("itemCode");
+      l.Check("gtin", !line.gtin.empty() || !line.item_code.empty(), "gtin or itemCode is required");
+      l.Check("gtin", line.gtin.empty() || IsValidGtin(line.gtin),
+              "not a GTIN-14 with a valid check digit");
       line.sscc = l.String("sscc");
       l.Check("sscc", line.sscc.empty() || IsValidSscc(line.sscc),
               "not an SSCC with a valid check digit");

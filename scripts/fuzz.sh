@@ -50,6 +50,7 @@ seed() {
     xml_*)
       find "$DATA" -name '*.xml' -exec cp {} "$corpus/" \;
       ;;
+    erp_*) find "$DATA/../edi" -name '*.edi' -exec cp {} "$corpus/" \; ;;
     *)
       find "$DATA" \( -name '*.json' -o -name '*.jsonld' \) -exec cp {} "$corpus/" \;
       if command -v jq > /dev/null; then
@@ -65,6 +66,7 @@ seed() {
 dict_for() {
   case "$1" in
     xml_*) echo tests/fuzz/xml.dict ;;
+    erp_*) echo tests/fuzz/erp.dict ;;
     *) echo tests/fuzz/json.dict ;;
   esac
 }

@@ -52,7 +52,7 @@ class OperationsTest : public ::testing::Test {
     o.kind = OrderKind::kSales;
     o.ship_from = kDc;
     o.ship_to = kStore;
-    o.lines.push_back({"1", kGtin, Quantity::Units(units), "EA", std::nullopt});
+    o.lines.push_back({.line_number = "1", .gtin = kGtin, .quantity = Quantity::Units(units), .unit = "EA"});
     return o;
   }
 
@@ -177,12 +177,12 @@ TEST_F(OperationsTest, ARecallReachesTheShipmentsAndOrdersOfItsLots) {
   ASSERT_TRUE(ops_->AddOrder(SalesOrder("SO-1", 10)).ok());  // allocated from L1
   Order po;
   po.id = "PO-9";
-  po.lines.push_back({"1", kGtin, Quantity::Units(5), "EA", std::nullopt});
+  po.lines.push_back({.line_number = "1", .gtin = kGtin, .quantity = Quantity::Units(5), .unit = "EA"});
   ASSERT_TRUE(ops_->AddOrder(po).ok());
   Shipment asn;
   asn.id = "ASN-1";
   asn.order_ids = {"PO-9"};
-  asn.lines.push_back({"", kGtin, "L2", {}, Quantity::Units(5), "EA", ""});
+  asn.lines.push_back({.gtin = kGtin, .lot_number = "L2", .quantity = Quantity::Units(5), .unit = "EA"});
   ASSERT_TRUE(ops_->AddShipment(asn).ok());
 
   OwnExposure l1 = ops_->Exposed({{kGtin, "L1"}});

@@ -80,6 +80,9 @@ enum class OrderKind { kPurchase, kSales };
 struct OrderLine {
   std::string line_number;
   std::string gtin;
+  // The partner's own product code with its qualifier ("BP:0459001004", "VN:abc123"), when the
+  // document gives one; the only product id of a line that has no GTIN.
+  std::string item_code;
   Quantity quantity;
   std::string unit;
   std::optional<std::string> requested_date;  // YYYY-MM-DD
@@ -102,6 +105,7 @@ struct Order {
 struct ShipmentLine {
   std::string sscc;  // 18 digits, the pack it travels in; empty when unpacked
   std::string gtin;
+  std::string item_code;  // as OrderLine::item_code
   std::string lot_number;
   std::vector<std::string> serials;
   Quantity quantity;
@@ -114,6 +118,7 @@ struct Shipment {
   std::string ship_from;      // GLN (or party id when the document has no GLN)
   std::string ship_to;        // GLN (or party id)
   std::string ship_date;      // YYYY-MM-DD
+  std::string ship_time;      // HH:MM:SS (UTC), empty when the document gives no time
   std::string carrier;        // SCAC or name
   std::string bill_of_lading;
   std::vector<std::string> order_ids;
