@@ -17,6 +17,7 @@ int EventsCommand(const Argv& argv);
 int VerifyCommand(const Argv& argv);
 int LineageCommand(const Argv& argv);
 int RecallCommand(const Argv& argv);
+int GatewayCommand(const Argv& argv);
 
 // The folder of the running executable (to find traceryd beside tracery).
 std::string ExecutableDir();

@@ -32,7 +32,8 @@ constexpr const char* kUsage =
     "  events import     capture EPCIS documents (JSON-LD, XML) through a node\n"
     "  verify            is an EPCIS document anchored? (proofs checked offline)\n"
     "  lineage           trace a lot upstream or downstream (table, json, Graphviz dot)\n"
-    "  recall            the recall exposure of a lot (table, json, csv)\n\n"
+    "  recall            the recall exposure of a lot (table, json, csv)\n"
+    "  gateway           keygen | simulate (an IoT gateway publishing signed telemetry)\n\n"
     "Exit codes: 0 success, 1 a negative answer (invalid proof, failed audit), 2 usage or\n"
     "I/O errors.\n";
 
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
   if (command == "verify") return VerifyCommand(rest);
   if (command == "lineage") return LineageCommand(rest);
   if (command == "recall") return RecallCommand(rest);
+  if (command == "gateway") return GatewayCommand(rest);
   std::fprintf(stderr, "tracery: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }
