@@ -42,6 +42,8 @@ struct RuleEngine::SensorState {
   std::string gateway_id;
   std::deque<PendingReading> pending;
   std::vector<RuleProgress> rules;
+  const std::string* id = nullptr;  // the key of this state in sensors_
+  bool dirty = false;               // listed in dirty_
 };
 
 Status CheckRuleConfig(const RuleConfig& config) {
@@ -151,6 +153,7 @@ RuleEngine::SensorState& RuleEngine::State(const std::string& sensor_id) {
     auto state = std::make_unique<SensorState>();
     state->rules.resize(config_.rules.size());
     it = sensors_.emplace(sensor_id, std::move(state)).first;
+    it->second->id = &it->first;
   }
   return *it->second;
 }
@@ -158,17 +161,25 @@ RuleEngine::SensorState& RuleEngine::State(const std::string& sensor_id) {
 bool RuleEngine::Add(const Reading& reading, const std::string& gateway_id,
                      const SensorBinding* binding, std::vector<ExcursionEvent>* events) {
   SensorState& s = State(reading.sensor_id);
-  dirty_.insert(reading.sensor_id);
-  s.gateway_id = gateway_id;
+  if (!s.dirty) {
+    s.dirty = true;
+    dirty_.push_back(&s);
+  }
+  if (s.gateway_id != gateway_id) s.gateway_id = gateway_id;
   const int64_t lateness = config_.allowed_lateness_ms;
   const bool has_max = s.max_time_ms != std::numeric_limits<int64_t>::min();
   if (has_max && reading.time_ms < s.max_time_ms - lateness) return false;  // late
   const PendingReading p{reading.time_ms, reading.kind, reading.value_milli};
-  auto pos = std::upper_bound(s.pending.begin(), s.pending.end(), p,
-                              [](const PendingReading& a, const PendingReading& b) {
-                                return a.Key() < b.Key();
-                              });
-  s.pending.insert(pos, p);
+  // Readings mostly come in time order: append without searching then.
+  if (s.pending.empty() || !(p.Key() < s.pending.back().Key())) {
+    s.pending.push_back(p);
+  } else {
+    auto pos = std::upper_bound(s.pending.begin(), s.pending.end(), p,
+                                [](const PendingReading& a, const PendingReading& b) {
+                                  return a.Key() < b.Key();
+                                });
+    s.pending.insert(pos, p);
+  }
   s.max_time_ms = std::max(s.max_time_ms, reading.time_ms);
   const int64_t watermark = s.max_time_ms - lateness;
   // Readings strictly older than the watermark can no longer be preceded by a reading that is
@@ -177,14 +188,12 @@ bool RuleEngine::Add(const Reading& reading, const std::string& gateway_id,
                                 s.pending.size() > kMaxPendingReadingsPerSensor)) {
     const PendingReading front = s.pending.front();
     s.pending.pop_front();
-    Evaluate(s, reading.sensor_id,
-             Reading{reading.sensor_id, front.time_ms, front.kind, front.value_milli}, gateway_id,
-             binding, events);
+    Evaluate(s, reading.sensor_id, front, gateway_id, binding, events);
   }
   return true;
 }
 
-void RuleEngine::Evaluate(SensorState& s, const std::string& sensor_id, const Reading& r,
+void RuleEngine::Evaluate(SensorState& s, const std::string& sensor_id, const PendingReading& r,
                           const std::string& gateway_id, const SensorBinding* binding,
                           std::vector<ExcursionEvent>* events) {
   for (size_t i = 0; i < config_.rules.size(); ++i) {
@@ -279,7 +288,10 @@ std::string RuleEngine::EncodeState(const SensorState& s) {
 std::vector<std::pair<std::string, std::string>> RuleEngine::TakeDirty() {
   std::vector<std::pair<std::string, std::string>> out;
   out.reserve(dirty_.size());
-  for (const std::string& id : dirty_) out.emplace_back(id, EncodeState(*sensors_.at(id)));
+  for (SensorState* s : dirty_) {
+    out.emplace_back(*s->id, EncodeState(*s));
+    s->dirty = false;
+  }
   dirty_.clear();
   return out;
 }
@@ -322,7 +334,14 @@ Status RuleEngine::Restore(std::string_view sensor_id, std::string_view state) {
   }
   RETURN_IF_ERROR(r.Finish());
   s->gateway_id = std::string(gateway);
-  sensors_.insert_or_assign(std::string(sensor_id), std::move(s));
+  auto it = sensors_.find(std::string(sensor_id));
+  if (it != sensors_.end()) {
+    TRACERY_CHECK(!it->second->dirty);  // REQUIRES: no restore over unsaved changes
+    it->second = std::move(s);
+  } else {
+    it = sensors_.emplace(std::string(sensor_id), std::move(s)).first;
+  }
+  it->second->id = &it->first;
   return Status::Ok();
 }
 

@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,8 @@ Hash32 WindowChainStart(std::string_view sensor_id, std::string_view rule);
 Hash32 WindowChainStep(const Hash32& previous, int64_t time_ms, ReadingKind kind,
                        int64_t value_milli);
 
+struct PendingReading;
+
 class RuleEngine {
  public:
   // REQUIRES: CheckRuleConfig(config).ok()
@@ -103,14 +106,15 @@ class RuleEngine {
  private:
   struct SensorState;
   SensorState& State(const std::string& sensor_id);
-  void Evaluate(SensorState& s, const std::string& sensor_id, const Reading& reading,
+  void Evaluate(SensorState& s, const std::string& sensor_id, const PendingReading& reading,
                 const std::string& gateway_id, const SensorBinding* binding,
                 std::vector<ExcursionEvent>* events);
   static std::string EncodeState(const SensorState& s);
 
   RuleConfig config_;
-  std::map<std::string, std::unique_ptr<SensorState>, std::less<>> sensors_;
-  std::set<std::string> dirty_;
+  // Unordered: only lookups; nothing iterates it into anything hashed or stored in order.
+  std::unordered_map<std::string, std::unique_ptr<SensorState>> sensors_;
+  std::vector<SensorState*> dirty_;  // changed since the last TakeDirty()
 };
 
 }  // namespace tracery::scm_core
