@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 
 #include "tracery/core/time.h"
 
@@ -67,7 +68,7 @@ TelemetryService::TelemetryService(TelemetryServiceOptions options, ExcursionSin
     : options_(std::move(options)),
       sink_(sink),
       received_(std::make_unique<BoundedQueue<Message>>(options_.max_queued_messages)),
-      verified_(std::make_unique<BoundedQueue<VerifiedBatch>>(options_.max_queued_messages)),
+      verified_(std::make_unique<BoundedQueue<Verified>>(options_.max_queued_messages + 1)),
       counters_(std::make_unique<AtomicCounters>()) {}
 
 Result<std::unique_ptr<TelemetryService>> TelemetryService::Start(TelemetryServiceOptions options,
@@ -115,6 +116,10 @@ TelemetryService::~TelemetryService() {
   stopping_ = true;
   received_->Close();
   verified_->Close();
+  {
+    std::lock_guard<std::mutex> lock(window_mu_);
+    window_cv_.notify_all();
+  }
   for (std::thread& t : verify_threads_) t.join();
   if (owner_thread_.joinable()) owner_thread_.join();
   mqtt_.reset();
@@ -122,7 +127,7 @@ TelemetryService::~TelemetryService() {
 
 void TelemetryService::OnMessage(const std::string& topic, std::string payload) {
   counters_->received++;
-  received_->Push(Message{topic, std::move(payload)});
+  received_->Push(Message{next_index_++, topic, std::move(payload)});
 }
 
 void TelemetryService::RefreshSnapshot() {
@@ -142,56 +147,90 @@ void TelemetryService::Count(VerifyVerdict verdict) {
   }
 }
 
+bool TelemetryService::AcquireSlot() {
+  std::unique_lock<std::mutex> lock(window_mu_);
+  window_cv_.wait(lock, [&] { return stopping_ || outstanding_ < options_.max_queued_messages; });
+  if (stopping_) return false;
+  ++outstanding_;
+  return true;
+}
+
+void TelemetryService::ReleaseSlot() {
+  std::lock_guard<std::mutex> lock(window_mu_);
+  --outstanding_;
+  window_cv_.notify_one();
+}
+
 void TelemetryService::VerifyLoop() {
   Message m;
-  while (!stopping_) {
-    if (!received_->Pop(&m, std::chrono::milliseconds(100))) continue;
+  while (AcquireSlot()) {
+    if (!received_->Pop(&m, std::chrono::milliseconds(100))) {
+      ReleaseSlot();
+      continue;
+    }
     std::shared_ptr<const scm_core::GatewayRegistry> registry;
     {
       std::lock_guard<std::mutex> lock(snapshot_mu_);
       registry = snapshot_;
     }
-    const std::optional<std::string> gateway = scm_core::GatewayOfTelemetryTopic(m.topic);
-    if (!gateway) {
-      counters_->malformed++;
-      continue;
+    Verified out;
+    out.index = m.index;
+    if (const std::optional<std::string> gateway = scm_core::GatewayOfTelemetryTopic(m.topic)) {
+      out.batch = scm_core::VerifyTelemetry(*gateway, std::move(m.payload),
+                                            options_.ingest.genesis_hash, *registry);
+    } else {
+      out.batch.verdict = VerifyVerdict::kMalformed;
+      out.batch.detail = "topic " + m.topic + ": not tracery/telemetry/<gateway>";
     }
-    VerifiedBatch v = scm_core::VerifyTelemetry(*gateway, std::move(m.payload),
-                                                options_.ingest.genesis_hash, *registry);
-    if (v.verdict != VerifyVerdict::kOk) {
-      Count(v.verdict);
-      continue;
-    }
-    verified_->Push(std::move(v));
+    verified_->Push(std::move(out));  // never blocks: see outstanding_
+  }
+}
+
+void TelemetryService::Apply(VerifiedBatch v) {
+  if (v.verdict != VerifyVerdict::kOk) {
+    Count(v.verdict);
+    return;
+  }
+  const size_t readings = v.batch.readings.size();
+  uint64_t late = 0;
+  switch (ingestor_->Stage(std::move(v), &late)) {
+    case StageVerdict::kAccepted:
+      counters_->accepted++;
+      counters_->readings_accepted += readings;
+      counters_->late_readings += late;
+      break;
+    case StageVerdict::kDuplicate: counters_->duplicate++; break;
+    case StageVerdict::kRevoked: counters_->revoked++; break;
+    case StageVerdict::kTooFarAhead: counters_->too_far_ahead++; break;
   }
 }
 
 void TelemetryService::OwnerLoop() {
-  VerifiedBatch v;
+  std::map<uint64_t, VerifiedBatch> reorder;  // verified out of arrival order; bounded
+  uint64_t next_apply = 0;
+  Verified item;
   while (!stopping_) {
-    if (!verified_->Pop(&v, std::chrono::milliseconds(100))) continue;
+    if (!verified_->Pop(&item, std::chrono::milliseconds(100))) continue;
+    reorder.emplace(item.index, std::move(item.batch));
+    // Stage what is waiting in arrival order (up to the commit limit), then one synced write.
+    size_t applied = 0;
     {
       std::lock_guard<std::mutex> lock(ingest_mu_);
-      if (!health_.ok()) continue;  // stopped by a store error: nothing is acknowledged
-      // Stage what is waiting (up to the commit limit), then one synced write for all.
-      size_t staged = 0;
-      do {
-        const size_t readings = v.batch.readings.size();
-        uint64_t late = 0;
-        switch (ingestor_->Stage(std::move(v), &late)) {
-          case StageVerdict::kAccepted:
-            counters_->accepted++;
-            counters_->readings_accepted += readings;
-            counters_->late_readings += late;
-            break;
-          case StageVerdict::kDuplicate: counters_->duplicate++; break;
-          case StageVerdict::kRevoked: counters_->revoked++; break;
-          case StageVerdict::kTooFarAhead: counters_->too_far_ahead++; break;
+      for (;;) {
+        while (applied < options_.max_batches_per_commit && !reorder.empty() &&
+               reorder.begin()->first == next_apply) {
+          // A store error stopped the ingest: nothing more is staged or acknowledged.
+          if (health_.ok()) Apply(std::move(reorder.begin()->second));
+          reorder.erase(reorder.begin());
+          ++next_apply;
+          ++applied;
+          ReleaseSlot();
         }
-        ++staged;
-      } while (staged < options_.max_batches_per_commit && verified_->TryPop(&v));
+        if (applied >= options_.max_batches_per_commit || !verified_->TryPop(&item)) break;
+        reorder.emplace(item.index, std::move(item.batch));
+      }
     }
-    CommitAndAnnounce();
+    if (applied > 0) CommitAndAnnounce();
   }
 }
 

@@ -6,7 +6,9 @@
 //
 // Threads: libmosquitto's network thread pushes received messages into a bounded queue (a full
 // queue blocks it, which pushes back on the broker); verify threads; one owner thread that
-// stages, commits, acknowledges and calls the sink. Public methods are thread-safe.
+// stages, commits, acknowledges and calls the sink. The owner applies batches in their order of
+// arrival from the broker (a reorder buffer behind the parallel verification), so the rules see
+// the same sequence whatever the thread scheduling. Public methods are thread-safe.
 #pragma once
 
 #include <atomic>
@@ -91,8 +93,13 @@ class TelemetryService {
 
  private:
   struct Message {
+    uint64_t index = 0;  // arrival order
     std::string topic;
     std::string payload;
+  };
+  struct Verified {
+    uint64_t index = 0;
+    scm_core::VerifiedBatch batch;  // any verdict: the owner needs every index
   };
   template <typename T>
   class BoundedQueue;
@@ -101,6 +108,9 @@ class TelemetryService {
   void OnMessage(const std::string& topic, std::string payload);
   void VerifyLoop();
   void OwnerLoop();
+  bool AcquireSlot();
+  void ReleaseSlot();
+  void Apply(scm_core::VerifiedBatch v);  // REQUIRES: ingest_mu_ held
   void CommitAndAnnounce();
   void Deliver(const std::vector<scm_core::ExcursionEvent>& events);
   void RefreshSnapshot();  // REQUIRES: ingest_mu_ held
@@ -109,7 +119,15 @@ class TelemetryService {
   const TelemetryServiceOptions options_;
   ExcursionSink* const sink_;
   std::unique_ptr<BoundedQueue<Message>> received_;
-  std::unique_ptr<BoundedQueue<scm_core::VerifiedBatch>> verified_;
+  std::unique_ptr<BoundedQueue<Verified>> verified_;
+  uint64_t next_index_ = 0;  // touched by the network thread only
+
+  // The verify threads run ahead of the owner by at most max_queued_messages messages (taken
+  // from received_, not yet applied), so the owner's reorder buffer is bounded and verified_
+  // never blocks.
+  std::mutex window_mu_;
+  std::condition_variable window_cv_;
+  size_t outstanding_ = 0;  // GUARDED_BY(window_mu_)
 
   mutable std::mutex ingest_mu_;
   std::unique_ptr<scm_core::TelemetryIngestor> ingestor_;  // GUARDED_BY(ingest_mu_)
