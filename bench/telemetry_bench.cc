@@ -155,6 +155,10 @@ int Main(int argc, char** argv) {
   plain_pub.reset();
   const bool plain_ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 
+  // (c, first half) The bound before the ingest; measured again after it, and the mean used, as
+  // the load of this shared machine drifts.
+  const double verify_2t_before = VerifyRate(envelopes, key.public_key(), genesis, 2, 1.5);
+
   // (b) The ingest.
   node::TelemetryServiceOptions o;
   o.mqtt.host = host;
@@ -219,8 +223,9 @@ int Main(int argc, char** argv) {
   }
 
   // (c) The bound: Ed25519 verification of the same envelopes, 1 and 2 threads.
-  const double verify_1t = VerifyRate(envelopes, key.public_key(), genesis, 1, 2.0);
-  const double verify_2t = VerifyRate(envelopes, key.public_key(), genesis, 2, 2.0);
+  const double verify_1t = VerifyRate(envelopes, key.public_key(), genesis, 1, 1.5);
+  const double verify_2t_after = VerifyRate(envelopes, key.public_key(), genesis, 2, 1.5);
+  const double verify_2t = (verify_2t_before + verify_2t_after) / 2;
 
   const double batches_per_s = static_cast<double>(batches) / ingest_s;
   nlohmann::json out = {
@@ -239,6 +244,7 @@ int Main(int argc, char** argv) {
         {"readings_per_s", batches_per_s * static_cast<double>(per_batch)},
         {"received", c.received},
         {"accepted", c.accepted},
+        {"readings_accepted", c.readings_accepted},
         {"duplicate", c.duplicate},
         {"forged", c.forged},
         {"late_readings", c.late_readings},
@@ -250,6 +256,7 @@ int Main(int argc, char** argv) {
       {"owner_thread_only_batches_per_s", owner_only_per_s},
       {"ed25519_verify_per_s_1t", verify_1t},
       {"ed25519_verify_per_s_2t", verify_2t},
+      {"ed25519_verify_per_s_2t_before_after", {verify_2t_before, verify_2t_after}},
       {"batches_vs_verify_2t", batches_per_s / verify_2t},
       {"ingest_vs_plain_sub", batches_per_s / (static_cast<double>(batches) / plain_s)},
   };

@@ -5,7 +5,9 @@
 # and measures in the same run: what a plain mosquitto_sub receives from the same publisher,
 # signed batches through MQTT + Ed25519 check (2 threads) + dedup + rules + synced store up to
 # the node's acknowledgement of the last batch, and the 1- and 2-thread Ed25519 verify rates.
-# Prints one JSON document with the figures of issue 5 beside it and writes
+# The 2-thread verify rate is measured just before and just after the ingest (their mean is
+# the bound). BENCH_RUNS (3) runs; prints one JSON document with the median run (by the ratio
+# to the bound), every run, and the figures of issue 5 beside it, and writes
 # bench/results/telemetry.json.
 #
 # usage: bench/telemetry_ingest.sh [--quick]   (--quick: 5,000 batches instead of 20,000)
@@ -42,16 +44,27 @@ CONF
 /usr/sbin/mosquitto -c "$WORK/mosquitto.conf" > "$WORK/mosquitto.log" 2>&1 &
 BROKER_PID=$!
 for _ in $(seq 1 200); do ss -Htln "sport = :$PORT" | grep -q . && break; sleep 0.05; done
-log "mosquitto on 127.0.0.1:$PORT; $BATCHES batches of 100 readings"
-result="$("$BIN/tracery_bench_telemetry" --broker "127.0.0.1:$PORT" --dir "$WORK" \
-  --batches "$BATCHES" --readings 100 --verify-threads 2)"
+RUNS=${BENCH_RUNS:-3}
+runs=()
+for i in $(seq 1 "$RUNS"); do
+  log "mosquitto on 127.0.0.1:$PORT; $BATCHES batches of 100 readings, run $i/$RUNS"
+  runs+=("$("$BIN/tracery_bench_telemetry" --broker "127.0.0.1:$PORT" --dir "$WORK" \
+    --batches "$BATCHES" --readings 100 --verify-threads 2)")
+done
 mkdir -p bench/results
-echo "$result" | jq --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+printf '%s\n' "${runs[@]}" | jq -s --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
   --arg cmd "bench/telemetry_ingest.sh$([ "$QUICK" = 1 ] && echo ' --quick')" '
-  {command: $cmd, date: $date, run: .,
-   figures: {
-     batches_vs_verify_2t: {value: .ingest.batches_per_s, bound: (0.5 * .ed25519_verify_per_s_2t),
-       bound_is: "50% of ed25519_verify_per_s_2t (same run)",
-       pass: (.ingest.batches_per_s >= 0.5 * .ed25519_verify_per_s_2t)},
-     readings_per_s: {value: .ingest.readings_per_s, bound: 100000,
-       pass: (.ingest.readings_per_s >= 100000)}}}' | tee bench/results/telemetry.json
+  (map({batches_per_s: .ingest.batches_per_s, verify_2t: .ed25519_verify_per_s_2t,
+        ratio: .batches_vs_verify_2t})) as $all
+  | sort_by(.batches_vs_verify_2t) | .[(length - 1) / 2 | floor]
+  | {command: $cmd, date: $date, median_run: ., runs: $all,
+     figures: {
+       batches_vs_verify_2t: {value: .ingest.batches_per_s, bound: (0.5 * .ed25519_verify_per_s_2t),
+         bound_is: "50% of ed25519_verify_per_s_2t (same run, mean of before and after)",
+         ratio: (.ingest.batches_per_s / (0.5 * .ed25519_verify_per_s_2t)),
+         pass: (.ingest.batches_per_s >= 0.5 * .ed25519_verify_per_s_2t)},
+       readings_per_s: {value: .ingest.readings_per_s, bound: 100000,
+         pass: (.ingest.readings_per_s >= 100000)},
+       readings_lost: {value: (.batches * .readings_per_batch - .ingest.readings_accepted),
+         pass: (.ingest.all_acknowledged and .ingest.accepted == .batches)}}}' \
+  | tee bench/results/telemetry.json
