@@ -1,8 +1,8 @@
 // End to end over a real Mosquitto: the gateway simulator (build/bin/tracery, a process)
-// publishes a scenario to the TelemetryService running in this process; the broker is killed
-// (-9) and restarted in the middle, and the service is stopped and started again from its
-// store. Every reading must be stored exactly once, the excursion found, and a revoked
-// gateway's batches refused.
+// publishes a scenario; the node's telemetry service runs first as a process of its own
+// (build/bin/telemetry_node), then in this process from the same store. In the middle the
+// broker is killed (-9) and restarted and the node process is killed (-9). Every reading must
+// be stored exactly once, the excursion found, and a revoked gateway's batches refused.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -114,8 +114,8 @@ class TelemetryE2e : public ::testing::Test {
   std::unique_ptr<TelemetryService> service_;
 };
 
-// 3 sensors, one reading each per 30 s for 10 hours; sensor t-hot is above 8 °C from hour 2
-// for 40 minutes.
+// 3 sensors, one reading each per 30 s for 10 hours; sensor t-hot is above 8 °C from reading
+// 900 (hour 7.5) for 40 minutes: after the node process was killed.
 std::vector<Reading> WriteScenario(const std::string& path) {
   std::vector<Reading> readings;
   std::ofstream out(path);
@@ -123,7 +123,7 @@ std::vector<Reading> WriteScenario(const std::string& path) {
   for (int64_t i = 0; i < 1200; ++i) {
     for (const char* sensor : {"t-hot", "t-cold", "h-1"}) {
       Reading r{sensor, kT0 + i * 30'000, ReadingKind::kTemperature, 4000 + (i % 7) * 100};
-      if (std::string(sensor) == "t-hot" && i >= 240 && i < 320) r.value_milli = 9250;
+      if (std::string(sensor) == "t-hot" && i >= 900 && i < 980) r.value_milli = 9250;
       if (std::string(sensor) == "h-1") {
         r.kind = ReadingKind::kHumidity;
         r.value_milli = 65000;
@@ -136,27 +136,49 @@ std::vector<Reading> WriteScenario(const std::string& path) {
   return readings;
 }
 
-TEST_F(TelemetryE2e, BrokerKillAndNodeRestartLoseAndDoubleNothing) {
+// The count the node process printed last ("accepted N"), 0 before the first.
+uint64_t LastAccepted(const std::string& log) {
+  const size_t at = log.rfind("accepted ");
+  return at == std::string::npos ? 0 : std::strtoull(log.c_str() + at + 9, nullptr, 10);
+}
+
+TEST_F(TelemetryE2e, BrokerKillAndNodeKillLoseAndDoubleNothing) {
   const std::vector<Reading> scenario = WriteScenario(dir_ + "/scenario.csv");
   const PublicKey key = Keygen("gw-e2e");
-  StartService();
-  ASSERT_TRUE(service_->RegisterGateway("gw-e2e", key).ok());
-  ASSERT_TRUE(service_->BindSensor({"t-hot", "gw-e2e", "09506000134352", "LOT-7", ""}).ok());
-  ASSERT_TRUE(WaitFor([&] { return service_->mqtt_connected(); }, std::chrono::seconds(10)));
+  {
+    scm_core::IngestOptions io;
+    io.data_dir = dir_ + "/telemetry";
+    io.genesis_hash = genesis_;
+    auto ingestor = scm_core::TelemetryIngestor::Open(io);
+    ASSERT_TRUE(ingestor.ok()) << ingestor.status().ToString();
+    ASSERT_TRUE((*ingestor)->RegisterGateway("gw-e2e", key, 1).ok());
+    ASSERT_TRUE((*ingestor)->BindSensor({"t-hot", "gw-e2e", "09506000134352", "LOT-7", ""}).ok());
+  }
+  const std::string node_log = dir_ + "/node.log";
+  const pid_t node = testing::Spawn({Bin("telemetry_node"), dir_ + "/telemetry",
+                                     std::to_string(broker_->port()),
+                                     HexEncode(HashBytes(genesis_))},
+                                    node_log);
+  ASSERT_TRUE(WaitFor([&] { return Log("node.log").find("ready") != std::string::npos; },
+                      std::chrono::seconds(20)))
+      << Log("node.log");
 
   const size_t batches = (scenario.size() + 49) / 50;  // 72
   const pid_t gateway = Simulate("gw-e2e", dir_ + "/scenario.csv", 120);
-  // A third of the way: kill -9 the broker and start it again on the same port.
-  ASSERT_TRUE(WaitFor([&] { return service_->counters().accepted >= batches / 3; },
-                      std::chrono::seconds(60)));
+  // A quarter of the way: kill -9 the broker and start it again on the same port.
+  ASSERT_TRUE(WaitFor([&] { return LastAccepted(Log("node.log")) >= batches / 4; },
+                      std::chrono::seconds(60)))
+      << Log("node.log") << Log("gw-e2e.log");
   broker_->Kill();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ASSERT_TRUE(broker_->Start());
-  // Two thirds of the way: stop the node's ingest and start it again from its store.
-  ASSERT_TRUE(WaitFor([&] { return service_->counters().accepted >= 2 * batches / 3; },
+  // Half of the way: kill -9 the node, then run its ingest in this process from its store.
+  ASSERT_TRUE(WaitFor([&] { return LastAccepted(Log("node.log")) >= batches / 2; },
                       std::chrono::seconds(60)))
-      << Log("gw-e2e.log");
-  service_.reset();
+      << Log("node.log") << Log("gw-e2e.log");
+  ::kill(node, SIGKILL);
+  ::waitpid(node, nullptr, 0);
+  ASSERT_LT(LastAccepted(Log("node.log")), batches) << "the node finished before its kill";
   StartService();
 
   ASSERT_EQ(testing::WaitExit(gateway, std::chrono::seconds(150)), 0) << Log("gw-e2e.log");
@@ -174,7 +196,7 @@ TEST_F(TelemetryE2e, BrokerKillAndNodeRestartLoseAndDoubleNothing) {
   }
   EXPECT_EQ(got, scenario);
 
-  // The excursion of t-hot: above 8 °C from hour 2 (reading 240) for 40 minutes.
+  // The excursion of t-hot: above 8 °C from reading 900 for 40 minutes.
   const std::vector<ExcursionEvent> events = sink_.events();
   ASSERT_GE(events.size(), 2u);
   std::vector<ExcursionEvent> hot;
@@ -183,14 +205,14 @@ TEST_F(TelemetryE2e, BrokerKillAndNodeRestartLoseAndDoubleNothing) {
   }
   ASSERT_GE(hot.size(), 2u);
   EXPECT_EQ(hot[0].kind, scm_core::ExcursionEventKind::kOpened);
-  EXPECT_EQ(hot[0].start_ms, kT0 + 240 * 30'000);
+  EXPECT_EQ(hot[0].start_ms, kT0 + 900 * 30'000);
   EXPECT_EQ(hot[0].lot, "LOT-7");
   EXPECT_EQ(hot[0].peak_milli, 9250);
   EXPECT_EQ(hot.back().kind, scm_core::ExcursionEventKind::kClosed);
-  EXPECT_EQ(hot.back().end_ms, kT0 + 320 * 30'000);
+  EXPECT_EQ(hot.back().end_ms, kT0 + 980 * 30'000);
   EXPECT_EQ(hot.back().window_readings, 81u);
   Hash32 h = scm_core::WindowChainStart("t-hot", "temp-high");
-  for (int64_t i = 240; i <= 320; ++i) {
+  for (int64_t i = 900; i <= 980; ++i) {
     h = scm_core::WindowChainStep(h, kT0 + i * 30'000, ReadingKind::kTemperature,
                                   scenario[static_cast<size_t>(i) * 3].value_milli);
   }
