@@ -220,6 +220,29 @@ TEST_F(TelemetryE2e, BrokerKillAndNodeKillLoseAndDoubleNothing) {
   EXPECT_EQ(service_->counters().forged, 0u);
 }
 
+TEST_F(TelemetryE2e, KilledGatewayResumesFromItsBuffer) {
+  const std::vector<Reading> scenario = WriteScenario(dir_ + "/scenario.csv");
+  const PublicKey key = Keygen("gw-e2e");
+  StartService();
+  ASSERT_TRUE(service_->RegisterGateway("gw-e2e", key).ok());
+  ASSERT_TRUE(WaitFor([&] { return service_->mqtt_connected(); }, std::chrono::seconds(10)));
+  const size_t batches = (scenario.size() + 49) / 50;
+  const pid_t first = Simulate("gw-e2e", dir_ + "/scenario.csv", 120);
+  ASSERT_TRUE(WaitFor([&] { return service_->counters().accepted >= batches / 3; },
+                      std::chrono::seconds(60)));
+  ::kill(first, SIGKILL);
+  ::waitpid(first, nullptr, 0);
+  ASSERT_LT(service_->counters().accepted, batches) << "the gateway finished before its kill";
+  const pid_t second = Simulate("gw-e2e", dir_ + "/scenario.csv", 120);
+  ASSERT_EQ(testing::WaitExit(second, std::chrono::seconds(150)), 0) << Log("gw-e2e.log");
+  auto stored = service_->StoredBatches("gw-e2e");
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), batches);
+  std::vector<Reading> got;
+  for (const auto& b : *stored) got.insert(got.end(), b.readings.begin(), b.readings.end());
+  EXPECT_EQ(got, scenario);
+}
+
 TEST_F(TelemetryE2e, RevokedGatewayIsRefused) {
   std::ofstream(dir_ + "/small.csv") << "s-1,2026-01-01T00:00:00Z,temperature,4.5\n"
                                         "s-1,2026-01-01T00:01:00Z,temperature,4.6\n";
