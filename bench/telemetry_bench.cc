@@ -18,8 +18,8 @@
 #include "bench/bench_util.h"
 #include "mqtt_client.h"
 #include "telemetry_service.h"
-#include "tracery/scm_core/telemetry_ingest.h"
 #include "tracery/scm_core/telemetry.h"
+#include "tracery/scm_core/telemetry_ingest.h"
 
 namespace tracery::bench {
 namespace {
@@ -97,8 +97,8 @@ double VerifyRate(const std::vector<std::string>& envelopes, const PublicKey& ke
 }
 
 int Main(int argc, char** argv) {
-  Flags flags(argc, argv, {"broker", "dir", "batches", "readings", "sensors", "verify-threads"},
-              {}, kUsage);
+  Flags flags(argc, argv, {"broker", "dir", "batches", "readings", "sensors", "verify-threads"}, {},
+              kUsage);
   const std::string broker = flags.Get("broker");
   const std::string dir = flags.Get("dir");
   if (broker.empty() || dir.empty()) {
@@ -141,8 +141,8 @@ int Main(int argc, char** argv) {
   const pid_t sub = ::fork();
   if (sub == 0) {
     if (std::freopen("/dev/null", "w", stdout) == nullptr) ::_exit(126);
-    ::execlp("mosquitto_sub", "mosquitto_sub", "-h", host.c_str(), "-p", port_s.c_str(), "-q",
-             "1", "-t", "bench/plain", "-C", count.c_str(), "-i", "bench-plain-sub", nullptr);
+    ::execlp("mosquitto_sub", "mosquitto_sub", "-h", host.c_str(), "-p", port_s.c_str(), "-q", "1",
+             "-t", "bench/plain", "-C", count.c_str(), "-i", "bench-plain-sub", nullptr);
     ::_exit(127);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(700));  // subscribed
@@ -188,8 +188,8 @@ int Main(int argc, char** argv) {
   bool all_acked;
   {
     std::unique_lock<std::mutex> lock(pub->mu);
-    all_acked = pub->cv.wait_for(lock, std::chrono::seconds(600),
-                                 [&] { return pub->acked >= batches; });
+    all_acked =
+        pub->cv.wait_for(lock, std::chrono::seconds(600), [&] { return pub->acked >= batches; });
   }
   const double ingest_s = SecondsSince(t0);
   const node::TelemetryCounters c = (*service)->counters();
@@ -235,7 +235,8 @@ int Main(int argc, char** argv) {
       {"payload_bytes", payload_bytes},
       {"verify_threads", verify_threads},
       {"plain_mosquitto_sub",
-       {{"ok", plain_ok}, {"seconds", plain_s},
+       {{"ok", plain_ok},
+        {"seconds", plain_s},
         {"messages_per_s", static_cast<double>(batches) / plain_s}}},
       {"ingest",
        {{"all_acknowledged", all_acked},
@@ -249,9 +250,8 @@ int Main(int argc, char** argv) {
         {"forged", c.forged},
         {"late_readings", c.late_readings},
         {"commits", c.commits},
-        {"batches_per_commit", c.commits == 0 ? 0.0
-                                              : static_cast<double>(c.accepted) /
-                                                    static_cast<double>(c.commits)},
+        {"batches_per_commit",
+         c.commits == 0 ? 0.0 : static_cast<double>(c.accepted) / static_cast<double>(c.commits)},
         {"excursion_events", c.excursion_events}}},
       {"owner_thread_only_batches_per_s", owner_only_per_s},
       {"ed25519_verify_per_s_1t", verify_1t},

@@ -374,9 +374,8 @@ int SimulateCommand(const Args& args) {
   if (!readings.ok()) return Fail(readings.status());
 
   const auto start = Clock::now();
-  Simulator sim(*gateway, *key, *genesis, std::move(readings).value(),
-                static_cast<size_t>(*batch), static_cast<size_t>(*window),
-                static_cast<int>(*resend_ms));
+  Simulator sim(*gateway, *key, *genesis, std::move(readings).value(), static_cast<size_t>(*batch),
+                static_cast<size_t>(*window), static_cast<int>(*resend_ms));
   const std::string buffer = args.Get("buffer", "./gateway-" + *gateway + ".buffer");
   if (Status st = sim.OpenBuffer(buffer, Sha256(*scenario_text)); !st.ok()) return Fail(st);
   auto client = node::MqttClient::Start(
@@ -387,8 +386,7 @@ int SimulateCommand(const Args& args) {
   auto done = sim.Run(client->get(), start + std::chrono::seconds(*timeout_s));
   client->reset();
   if (!done.ok()) return Fail(done.status());
-  const double seconds =
-      std::chrono::duration<double>(Clock::now() - start).count();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (!*done) {
     std::fprintf(stderr,
                  "tracery gateway simulate: %zu batches (from sequence %llu) not acknowledged by "
@@ -397,9 +395,12 @@ int SimulateCommand(const Args& args) {
                  buffer.c_str());
     return kExitNegative;
   }
-  nlohmann::json summary = {{"gateway", *gateway},         {"batches", sim.batches()},
-                            {"readings", sim.readings()},  {"published", sim.published()},
-                            {"republished", sim.republished()}, {"seconds", seconds}};
+  nlohmann::json summary = {{"gateway", *gateway},
+                            {"batches", sim.batches()},
+                            {"readings", sim.readings()},
+                            {"published", sim.published()},
+                            {"republished", sim.republished()},
+                            {"seconds", seconds}};
   std::printf("%s\n", summary.dump().c_str());
   return kExitOk;
 }
@@ -409,8 +410,8 @@ int SimulateCommand(const Args& args) {
 int GatewayCommand(const Argv& argv) {
   if (auto help = HelpForSubcommand(argv, kHelp)) return *help;
   auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()),
-                          {"out", "broker", "gateway", "key", "scenario", "genesis",
-                           "genesis-hash", "batch", "buffer", "timeout", "resend-ms", "window"},
+                          {"out", "broker", "gateway", "key", "scenario", "genesis", "genesis-hash",
+                           "batch", "buffer", "timeout", "resend-ms", "window"},
                           {"help"});
   if (!args.ok()) return Fail(args.status());
   if (args->Has("help")) return PrintHelp(kHelp);

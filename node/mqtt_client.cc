@@ -33,7 +33,8 @@ Result<std::unique_ptr<MqttClient>> MqttClient::Start(const MqttOptions& options
   c->mosq_ = mosquitto_new(options.client_id.c_str(), options.clean_session, c.get());
   if (c->mosq_ == nullptr) return Internal("mqtt: mosquitto_new failed");
   mosquitto_int_option(c->mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
-  mosquitto_max_inflight_messages_set(c->mosq_, static_cast<unsigned>(options.max_inflight_messages));
+  mosquitto_max_inflight_messages_set(c->mosq_,
+                                      static_cast<unsigned>(options.max_inflight_messages));
   mosquitto_int_option(c->mosq_, MOSQ_OPT_RECEIVE_MAXIMUM, options.max_inflight_messages);
   mosquitto_reconnect_delay_set(c->mosq_, static_cast<unsigned>(options.reconnect_min_s),
                                 static_cast<unsigned>(options.reconnect_max_s), true);
@@ -41,8 +42,8 @@ Result<std::unique_ptr<MqttClient>> MqttClient::Start(const MqttOptions& options
   mosquitto_disconnect_callback_set(c->mosq_, &MqttClient::OnDisconnect);
   mosquitto_message_callback_set(c->mosq_, &MqttClient::OnMessage);
   // A refused first connection is retried by the network thread with the backoff.
-  const int rc = mosquitto_connect_async(c->mosq_, options.host.c_str(), options.port,
-                                         options.keepalive_s);
+  const int rc =
+      mosquitto_connect_async(c->mosq_, options.host.c_str(), options.port, options.keepalive_s);
   if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO) return MosqError(rc, "connect");
   if (int lrc = mosquitto_loop_start(c->mosq_); lrc != MOSQ_ERR_SUCCESS) {
     return MosqError(lrc, "loop start");
@@ -82,8 +83,7 @@ void MqttClient::OnDisconnect(mosquitto*, void* self, int) {
 void MqttClient::OnMessage(mosquitto*, void* self, const mosquitto_message* msg) {
   auto* c = static_cast<MqttClient*>(self);
   if (!c->on_message_ || msg->topic == nullptr) return;
-  std::string payload(static_cast<const char*>(msg->payload),
-                      static_cast<size_t>(msg->payloadlen));
+  std::string payload(static_cast<const char*>(msg->payload), static_cast<size_t>(msg->payloadlen));
   c->on_message_(msg->topic, std::move(payload));
 }
 

@@ -92,16 +92,14 @@ Result<std::unique_ptr<TelemetryService>> TelemetryService::Start(TelemetryServi
   // The network thread only touches the queues and the counters; the threads that read mqtt_
   // start after it is set.
   TelemetryService* self = s.get();
-  ASSIGN_OR_RETURN(
-      s->mqtt_,
-      MqttClient::Start(
-          s->options_.mqtt,
-          [self](const std::string& topic, std::string payload) {
-            self->OnMessage(topic, std::move(payload));
-          },
-          [self](bool connected) {
-            if (connected) self->counters_->mqtt_connects++;
-          }));
+  ASSIGN_OR_RETURN(s->mqtt_, MqttClient::Start(
+                                 s->options_.mqtt,
+                                 [self](const std::string& topic, std::string payload) {
+                                   self->OnMessage(topic, std::move(payload));
+                                 },
+                                 [self](bool connected) {
+                                   if (connected) self->counters_->mqtt_connects++;
+                                 }));
   RETURN_IF_ERROR(s->mqtt_->Subscribe(std::string(scm_core::kTelemetryTopicFilter), 1));
   for (size_t i = 0; i < s->options_.verify_threads; ++i) {
     s->verify_threads_.emplace_back([self] { self->VerifyLoop(); });
@@ -138,12 +136,23 @@ void TelemetryService::RefreshSnapshot() {
 
 void TelemetryService::Count(VerifyVerdict verdict) {
   switch (verdict) {
-    case VerifyVerdict::kOk: break;
-    case VerifyVerdict::kMalformed: counters_->malformed++; break;
-    case VerifyVerdict::kUnsigned: counters_->unsigned_batches++; break;
-    case VerifyVerdict::kUnknownGateway: counters_->unknown_gateway++; break;
-    case VerifyVerdict::kRevoked: counters_->revoked++; break;
-    case VerifyVerdict::kForged: counters_->forged++; break;
+    case VerifyVerdict::kOk:
+      break;
+    case VerifyVerdict::kMalformed:
+      counters_->malformed++;
+      break;
+    case VerifyVerdict::kUnsigned:
+      counters_->unsigned_batches++;
+      break;
+    case VerifyVerdict::kUnknownGateway:
+      counters_->unknown_gateway++;
+      break;
+    case VerifyVerdict::kRevoked:
+      counters_->revoked++;
+      break;
+    case VerifyVerdict::kForged:
+      counters_->forged++;
+      break;
   }
 }
 
@@ -199,9 +208,15 @@ void TelemetryService::Apply(VerifiedBatch v) {
       counters_->readings_accepted += readings;
       counters_->late_readings += late;
       break;
-    case StageVerdict::kDuplicate: counters_->duplicate++; break;
-    case StageVerdict::kRevoked: counters_->revoked++; break;
-    case StageVerdict::kTooFarAhead: counters_->too_far_ahead++; break;
+    case StageVerdict::kDuplicate:
+      counters_->duplicate++;
+      break;
+    case StageVerdict::kRevoked:
+      counters_->revoked++;
+      break;
+    case StageVerdict::kTooFarAhead:
+      counters_->too_far_ahead++;
+      break;
   }
 }
 
@@ -301,11 +316,10 @@ std::vector<scm_core::GatewayRecord> TelemetryService::Gateways() const {
 
 TelemetryCounters TelemetryService::counters() const {
   const AtomicCounters& c = *counters_;
-  return TelemetryCounters{c.received,        c.accepted,       c.duplicate,
-                           c.unsigned_batches, c.unknown_gateway, c.revoked,
-                           c.forged,          c.malformed,      c.too_far_ahead,
-                           c.readings_accepted, c.late_readings, c.commits,
-                           c.acks_published,  c.excursion_events, c.mqtt_connects};
+  return TelemetryCounters{
+      c.received,      c.accepted, c.duplicate,      c.unsigned_batches, c.unknown_gateway,
+      c.revoked,       c.forged,   c.malformed,      c.too_far_ahead,    c.readings_accepted,
+      c.late_readings, c.commits,  c.acks_published, c.excursion_events, c.mqtt_connects};
 }
 
 Status TelemetryService::health() const {

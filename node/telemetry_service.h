@@ -40,17 +40,17 @@ class ExcursionSink {
 };
 
 struct TelemetryServiceOptions {
-  MqttOptions mqtt;               // broker host/port; client_id defaults to "traceryd-telemetry"
+  MqttOptions mqtt;                // broker host/port; client_id defaults to "traceryd-telemetry"
   scm_core::IngestOptions ingest;  // data_dir, genesis_hash, rules (allowed lateness), window
   size_t verify_threads = 2;
-  size_t max_queued_messages = 4096;    // received, not yet verified (and verified, not staged)
+  size_t max_queued_messages = 4096;     // received, not yet verified (and verified, not staged)
   size_t max_batches_per_commit = 2048;  // one synced write covers at most this many batches
 };
 
 // Counters for /metrics (monotonic since the service started).
 struct TelemetryCounters {
-  uint64_t received = 0;         // MQTT messages on the telemetry topics
-  uint64_t accepted = 0;         // batches stored
+  uint64_t received = 0;  // MQTT messages on the telemetry topics
+  uint64_t accepted = 0;  // batches stored
   uint64_t duplicate = 0;
   uint64_t unsigned_batches = 0;
   uint64_t unknown_gateway = 0;
@@ -59,8 +59,8 @@ struct TelemetryCounters {
   uint64_t malformed = 0;
   uint64_t too_far_ahead = 0;
   uint64_t readings_accepted = 0;
-  uint64_t late_readings = 0;    // stored but not evaluated by the rules
-  uint64_t commits = 0;          // synced writes
+  uint64_t late_readings = 0;  // stored but not evaluated by the rules
+  uint64_t commits = 0;        // synced writes
   uint64_t acks_published = 0;
   uint64_t excursion_events = 0;
   uint64_t mqtt_connects = 0;
@@ -131,7 +131,7 @@ class TelemetryService {
 
   mutable std::mutex ingest_mu_;
   std::unique_ptr<scm_core::TelemetryIngestor> ingestor_;  // GUARDED_BY(ingest_mu_)
-  Status health_;                                           // GUARDED_BY(ingest_mu_)
+  Status health_;                                          // GUARDED_BY(ingest_mu_)
 
   mutable std::mutex snapshot_mu_;
   // Read by the verify threads; replaced (never changed) when the registry changes.

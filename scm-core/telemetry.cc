@@ -120,10 +120,14 @@ bool IdChar(char c) {
 
 const char* ReadingKindName(ReadingKind kind) {
   switch (kind) {
-    case ReadingKind::kTemperature: return "temperature";
-    case ReadingKind::kHumidity: return "humidity";
-    case ReadingKind::kShock: return "shock";
-    case ReadingKind::kLight: return "light";
+    case ReadingKind::kTemperature:
+      return "temperature";
+    case ReadingKind::kHumidity:
+      return "humidity";
+    case ReadingKind::kShock:
+      return "shock";
+    case ReadingKind::kLight:
+      return "light";
   }
   return "unknown";
 }
@@ -155,8 +159,8 @@ Result<std::string> EncodeBatch(const TelemetryBatch& batch) {
   RETURN_IF_ERROR(CheckTelemetryId(batch.gateway_id, "gateway id"));
   if (batch.sequence == 0) return InvalidArgument("batch sequence: starts at 1");
   if (batch.readings.empty() || batch.readings.size() > kMaxReadingsPerBatch) {
-    return InvalidArgument("batch: 1.." + std::to_string(kMaxReadingsPerBatch) +
-                           " readings, got " + std::to_string(batch.readings.size()));
+    return InvalidArgument("batch: 1.." + std::to_string(kMaxReadingsPerBatch) + " readings, got " +
+                           std::to_string(batch.readings.size()));
   }
   std::string out;
   out.reserve(4 + 1 + batch.gateway_id.size() + 8 + 2 + batch.readings.size() * 32);
@@ -204,8 +208,8 @@ Result<TelemetryBatch> DecodeBatch(std::string_view bytes) {
   for (Reading& reading : batch.readings) {
     std::string_view sensor;
     uint8_t kind = 0;
-    if (!(r.Short(&sensor, "sensor id") && r.I64(&reading.time_ms, "time") &&
-          r.U8(&kind, "kind") && r.I64(&reading.value_milli, "value"))) {
+    if (!(r.Short(&sensor, "sensor id") && r.I64(&reading.time_ms, "time") && r.U8(&kind, "kind") &&
+          r.I64(&reading.value_milli, "value"))) {
       return r.Finish();
     }
     if (Status st = CheckTelemetryId(sensor, "sensor id"); !st.ok()) return r.Fail(st.message());
@@ -373,18 +377,24 @@ Result<SensorBinding> GatewayRegistry::DecodeSensor(std::string_view bytes) {
   if (r.Bytes(4, &magic, "magic") && magic != kSensorRecordMagic) return r.Fail("bad magic");
   for (auto& field : f) r.Short(&field, "field");
   RETURN_IF_ERROR(r.Finish());
-  return SensorBinding{std::string(f[0]), std::string(f[1]), std::string(f[2]),
-                       std::string(f[3]), std::string(f[4])};
+  return SensorBinding{std::string(f[0]), std::string(f[1]), std::string(f[2]), std::string(f[3]),
+                       std::string(f[4])};
 }
 
 const char* VerifyVerdictName(VerifyVerdict verdict) {
   switch (verdict) {
-    case VerifyVerdict::kOk: return "ok";
-    case VerifyVerdict::kMalformed: return "malformed";
-    case VerifyVerdict::kUnsigned: return "unsigned";
-    case VerifyVerdict::kUnknownGateway: return "unknown_gateway";
-    case VerifyVerdict::kRevoked: return "revoked";
-    case VerifyVerdict::kForged: return "forged";
+    case VerifyVerdict::kOk:
+      return "ok";
+    case VerifyVerdict::kMalformed:
+      return "malformed";
+    case VerifyVerdict::kUnsigned:
+      return "unsigned";
+    case VerifyVerdict::kUnknownGateway:
+      return "unknown_gateway";
+    case VerifyVerdict::kRevoked:
+      return "revoked";
+    case VerifyVerdict::kForged:
+      return "forged";
   }
   return "unknown";
 }
@@ -425,8 +435,8 @@ VerifiedBatch VerifyTelemetry(std::string_view topic_gateway, std::string envelo
                 "gateway '" + std::string(*gateway) + "' is not registered");
   }
   if (record->revoked) {
-    return fail(VerifyVerdict::kRevoked, "gateway '" + record->gateway_id + "' was revoked by " +
-                                             record->revoked_by);
+    return fail(VerifyVerdict::kRevoked,
+                "gateway '" + record->gateway_id + "' was revoked by " + record->revoked_by);
   }
   if (!record->public_key.Verify(Purpose::kTelemetry, genesis_hash, signed_batch->batch_bytes,
                                  signed_batch->signature)) {
@@ -448,9 +458,8 @@ VerifiedBatch VerifyTelemetry(std::string_view topic_gateway, std::string envelo
 std::string EncodeAck(const TelemetryAck& ack) {
   nlohmann::json missing = nlohmann::json::array();
   for (const auto& [from, to] : ack.missing) missing.push_back({from, to});
-  nlohmann::json j = {{"gateway", ack.gateway_id},
-                      {"durable_through", ack.durable_through},
-                      {"missing", missing}};
+  nlohmann::json j = {
+      {"gateway", ack.gateway_id}, {"durable_through", ack.durable_through}, {"missing", missing}};
   return j.dump();
 }
 

@@ -51,10 +51,14 @@ leveldb::WriteOptions Synced() {
 
 const char* StageVerdictName(StageVerdict verdict) {
   switch (verdict) {
-    case StageVerdict::kAccepted: return "accepted";
-    case StageVerdict::kDuplicate: return "duplicate";
-    case StageVerdict::kRevoked: return "revoked";
-    case StageVerdict::kTooFarAhead: return "too_far_ahead";
+    case StageVerdict::kAccepted:
+      return "accepted";
+    case StageVerdict::kDuplicate:
+      return "duplicate";
+    case StageVerdict::kRevoked:
+      return "revoked";
+    case StageVerdict::kTooFarAhead:
+      return "too_far_ahead";
   }
   return "unknown";
 }
@@ -246,8 +250,8 @@ Result<std::vector<ExcursionEvent>> TelemetryIngestor::UndeliveredEvents(size_t 
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(CheckedRead()));
   for (it->Seek(EventKey(delivered_through_ + 1)); it->Valid() && out.size() < limit; it->Next()) {
     if (it->key().size() == 0 || it->key()[0] != kEventKey) break;
-    ASSIGN_OR_RETURN(ExcursionEvent e,
-                     DecodeExcursionEvent(std::string_view(it->value().data(), it->value().size())));
+    ASSIGN_OR_RETURN(ExcursionEvent e, DecodeExcursionEvent(std::string_view(it->value().data(),
+                                                                             it->value().size())));
     out.push_back(std::move(e));
   }
   RETURN_IF_ERROR(FromLevelDb(it->status(), "read excursion events"));

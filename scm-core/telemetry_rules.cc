@@ -48,8 +48,7 @@ struct RuleEngine::SensorState {
 
 Status CheckRuleConfig(const RuleConfig& config) {
   if (config.allowed_lateness_ms < 0 || config.allowed_lateness_ms > kMaxAllowedLatenessMs) {
-    return InvalidArgument("allowed lateness: 0.." + std::to_string(kMaxAllowedLatenessMs) +
-                           " ms");
+    return InvalidArgument("allowed lateness: 0.." + std::to_string(kMaxAllowedLatenessMs) + " ms");
   }
   if (config.rules.size() > kMaxThresholdRules) {
     return InvalidArgument("rules: at most " + std::to_string(kMaxThresholdRules));
@@ -109,7 +108,8 @@ std::string EncodeExcursionEvent(const ExcursionEvent& e) {
   std::string out(kEventMagic);
   PutBe64(&out, e.event_seq);
   codec::PutU8(&out, static_cast<uint8_t>(e.kind));
-  for (const std::string* f : {&e.sensor_id, &e.gateway_id, &e.gtin, &e.lot, &e.shipment, &e.rule}) {
+  for (const std::string* f :
+       {&e.sensor_id, &e.gateway_id, &e.gtin, &e.lot, &e.shipment, &e.rule}) {
     codec::PutShort(&out, *f);
   }
   codec::PutI64(&out, e.start_ms);
@@ -131,7 +131,8 @@ Result<ExcursionEvent> DecodeExcursionEvent(std::string_view bytes) {
   (void)(r.I64(&e.start_ms, "start") && r.I64(&e.end_ms, "end") && r.I64(&e.peak_milli, "peak") &&
          r.U64(&e.window_readings, "window readings") && r.Bytes(32, &hash, "window hash"));
   RETURN_IF_ERROR(r.Finish());
-  if (kind != 1 && kind != 2) return InvalidArgument("excursion event: kind " + std::to_string(kind));
+  if (kind != 1 && kind != 2)
+    return InvalidArgument("excursion event: kind " + std::to_string(kind));
   e.kind = static_cast<ExcursionEventKind>(kind);
   std::string* out[6] = {&e.sensor_id, &e.gateway_id, &e.gtin, &e.lot, &e.shipment, &e.rule};
   for (int i = 0; i < 6; ++i) *out[i] = std::string(f[i]);
@@ -174,10 +175,9 @@ bool RuleEngine::Add(const Reading& reading, const std::string& gateway_id,
   if (s.pending.empty() || !(p.Key() < s.pending.back().Key())) {
     s.pending.push_back(p);
   } else {
-    auto pos = std::upper_bound(s.pending.begin(), s.pending.end(), p,
-                                [](const PendingReading& a, const PendingReading& b) {
-                                  return a.Key() < b.Key();
-                                });
+    auto pos = std::upper_bound(
+        s.pending.begin(), s.pending.end(), p,
+        [](const PendingReading& a, const PendingReading& b) { return a.Key() < b.Key(); });
     s.pending.insert(pos, p);
   }
   s.max_time_ms = std::max(s.max_time_ms, reading.time_ms);
@@ -225,8 +225,8 @@ void RuleEngine::Evaluate(SensorState& s, const std::string& sensor_id, const Pe
     auto extend = [&] {
       p.chain = WindowChainStep(p.chain, r.time_ms, r.kind, r.value_milli);
       ++p.count;
-      p.peak_milli = above ? std::max(p.peak_milli, r.value_milli)
-                           : std::min(p.peak_milli, r.value_milli);
+      p.peak_milli =
+          above ? std::max(p.peak_milli, r.value_milli) : std::min(p.peak_milli, r.value_milli);
     };
     switch (p.phase) {
       case Phase::kNormal:

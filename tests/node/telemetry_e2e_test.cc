@@ -93,13 +93,30 @@ class TelemetryE2e : public ::testing::Test {
   }
 
   pid_t Simulate(const std::string& gateway, const std::string& scenario, int timeout_s) {
-    return testing::Spawn(
-        {Bin("tracery"), "gateway", "simulate", "--broker", broker_->address(), "--gateway",
-         gateway, "--key", dir_ + "/" + gateway + ".key", "--scenario", scenario,
-         "--genesis-hash", HexEncode(HashBytes(genesis_)), "--batch", "50", "--buffer",
-         dir_ + "/" + gateway + ".buffer", "--timeout", std::to_string(timeout_s), "--resend-ms",
-         "1000", "--window", "8"},
-        dir_ + "/" + gateway + ".log");
+    return testing::Spawn({Bin("tracery"),
+                           "gateway",
+                           "simulate",
+                           "--broker",
+                           broker_->address(),
+                           "--gateway",
+                           gateway,
+                           "--key",
+                           dir_ + "/" + gateway + ".key",
+                           "--scenario",
+                           scenario,
+                           "--genesis-hash",
+                           HexEncode(HashBytes(genesis_)),
+                           "--batch",
+                           "50",
+                           "--buffer",
+                           dir_ + "/" + gateway + ".buffer",
+                           "--timeout",
+                           std::to_string(timeout_s),
+                           "--resend-ms",
+                           "1000",
+                           "--window",
+                           "8"},
+                          dir_ + "/" + gateway + ".log");
   }
 
   std::string Log(const std::string& name) {
@@ -155,10 +172,10 @@ TEST_F(TelemetryE2e, BrokerKillAndNodeKillLoseAndDoubleNothing) {
     ASSERT_TRUE((*ingestor)->BindSensor({"t-hot", "gw-e2e", "09506000134352", "LOT-7", ""}).ok());
   }
   const std::string node_log = dir_ + "/node.log";
-  const pid_t node = testing::Spawn({Bin("telemetry_node"), dir_ + "/telemetry",
-                                     std::to_string(broker_->port()),
-                                     HexEncode(HashBytes(genesis_))},
-                                    node_log);
+  const pid_t node =
+      testing::Spawn({Bin("telemetry_node"), dir_ + "/telemetry", std::to_string(broker_->port()),
+                      HexEncode(HashBytes(genesis_))},
+                     node_log);
   ASSERT_TRUE(WaitFor([&] { return Log("node.log").find("ready") != std::string::npos; },
                       std::chrono::seconds(20)))
       << Log("node.log");

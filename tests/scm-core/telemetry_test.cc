@@ -1,5 +1,7 @@
 // The telemetry wire format, signatures and their domain separation, the gateway registry,
 // deduplication with reordering and gaps, revocation, and the threshold rules on event time.
+#include "tracery/scm_core/telemetry.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -7,7 +9,6 @@
 #include <filesystem>
 #include <random>
 
-#include "tracery/scm_core/telemetry.h"
 #include "tracery/scm_core/telemetry_ingest.h"
 #include "tracery/scm_core/telemetry_rules.h"
 
@@ -23,7 +24,9 @@ Hash32 Genesis(uint8_t b) {
   return h;
 }
 
-PrivateKey Key(uint8_t b) { return PrivateKey::FromSeed(std::string(32, static_cast<char>(b))).value(); }
+PrivateKey Key(uint8_t b) {
+  return PrivateKey::FromSeed(std::string(32, static_cast<char>(b))).value();
+}
 
 TelemetryBatch MakeBatch(const std::string& gateway, uint64_t seq, size_t n, int64_t t0 = kT0,
                          int64_t value = 5000) {
@@ -52,11 +55,11 @@ TEST(TelemetryWire, RoundTrip) {
 }
 
 TEST(TelemetryWire, RefusesOutOfLimitsBatches) {
-  EXPECT_FALSE(EncodeBatch(MakeBatch("gw-1", 0, 1)).ok());           // sequence 0
-  EXPECT_FALSE(EncodeBatch(MakeBatch("gw-1", 1, 0)).ok());           // empty
+  EXPECT_FALSE(EncodeBatch(MakeBatch("gw-1", 0, 1)).ok());  // sequence 0
+  EXPECT_FALSE(EncodeBatch(MakeBatch("gw-1", 1, 0)).ok());  // empty
   EXPECT_FALSE(EncodeBatch(MakeBatch("gw-1", 1, kMaxReadingsPerBatch + 1)).ok());
   EXPECT_TRUE(EncodeBatch(MakeBatch("gw-1", 1, kMaxReadingsPerBatch)).ok());
-  EXPECT_FALSE(EncodeBatch(MakeBatch("gw/1", 1, 1)).ok());           // not a topic level
+  EXPECT_FALSE(EncodeBatch(MakeBatch("gw/1", 1, 1)).ok());  // not a topic level
   EXPECT_FALSE(EncodeBatch(MakeBatch("gw+", 1, 1)).ok());
   EXPECT_FALSE(EncodeBatch(MakeBatch(std::string(65, 'g'), 1, 1)).ok());
 }
@@ -209,8 +212,8 @@ Fed Feed(RuleEngine& engine, const std::vector<Reading>& readings) {
 std::vector<Reading> Series(const std::vector<int64_t>& values) {
   std::vector<Reading> out;
   for (size_t i = 0; i < values.size(); ++i) {
-    out.push_back({"s-1", kT0 + static_cast<int64_t>(i) * kMinute, ReadingKind::kTemperature,
-                   values[i]});
+    out.push_back(
+        {"s-1", kT0 + static_cast<int64_t>(i) * kMinute, ReadingKind::kTemperature, values[i]});
   }
   return out;
 }
@@ -223,10 +226,10 @@ TEST(Rules, ThresholdDurationAndHysteresis) {
   RuleEngine engine(DefaultColdChainRules());  // > 8 °C for 15 min opens, < 7 °C closes
   std::vector<int64_t> v(40, 5000);
   for (int i = 5; i <= 25; ++i) v[i] = 8500;  // above from minute 5 to 25
-  v[12] = 9700;                              // the peak
-  v[26] = 7500;                              // between 7 and 8: still open (hysteresis)
+  v[12] = 9700;                               // the peak
+  v[26] = 7500;                               // between 7 and 8: still open (hysteresis)
   v[27] = 8100;
-  v[28] = 6900;                              // below 7: closes at minute 28
+  v[28] = 6900;  // below 7: closes at minute 28
   auto readings = Series(v);
   readings.push_back(Flush(100));
   Fed f = Feed(engine, readings);
@@ -309,8 +312,8 @@ TEST(Rules, LateReadingsAreCountedNotEvaluated) {
 TEST(Rules, BelowRulesAndConfigChecks) {
   RuleConfig config;
   config.allowed_lateness_ms = 0;
-  config.rules.push_back({"freeze", ReadingKind::kTemperature, RuleDirection::kBelow, 0, 1000,
-                          2 * kMinute});
+  config.rules.push_back(
+      {"freeze", ReadingKind::kTemperature, RuleDirection::kBelow, 0, 1000, 2 * kMinute});
   ASSERT_TRUE(CheckRuleConfig(config).ok());
   RuleEngine engine(config);
   Fed f = Feed(engine, Series({500, -100, -200, -300, -50, 1500, 500}));

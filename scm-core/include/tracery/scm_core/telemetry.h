@@ -17,7 +17,7 @@
 namespace tracery::scm_core {
 
 // Named limits of the wire format, checked where a batch enters.
-constexpr size_t kMaxTelemetryIdBytes = 64;         // gateway ids and sensor ids
+constexpr size_t kMaxTelemetryIdBytes = 64;  // gateway ids and sensor ids
 constexpr size_t kMaxReadingsPerBatch = 1000;
 constexpr size_t kReadingFixedBytes = 1 + 8 + 1 + 8;  // id length, time, kind, value
 constexpr size_t kMaxBatchBytes =
