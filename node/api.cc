@@ -245,10 +245,36 @@ HttpResponse Api::Handle(const HttpRequest& request) {
     const std::optional<PeerStats> peers = node_->peer_stats();
     r.body = m.Render(node_->ledger().head().height, node_->pending(),
                       peers ? &*peers : nullptr);
+    if (TelemetryService* t = node_->telemetry()) {
+      const TelemetryCounters c = t->counters();
+      const std::pair<const char*, uint64_t> counters[] = {
+          {"received", c.received},           {"accepted", c.accepted},
+          {"duplicate", c.duplicate},         {"unsigned", c.unsigned_batches},
+          {"unknown_gateway", c.unknown_gateway}, {"revoked", c.revoked},
+          {"forged", c.forged},               {"malformed", c.malformed},
+          {"too_far_ahead", c.too_far_ahead}};
+      r.body += "# HELP tracery_telemetry_batches_total MQTT telemetry batches by outcome.\n"
+                "# TYPE tracery_telemetry_batches_total counter\n";
+      for (const auto& [outcome, n] : counters) {
+        r.body += std::string("tracery_telemetry_batches_total{outcome=\"") + outcome + "\"} " +
+                  std::to_string(n) + "\n";
+      }
+      r.body += "# TYPE tracery_telemetry_readings_total counter\n"
+                "tracery_telemetry_readings_total " + std::to_string(c.readings_accepted) + "\n"
+                "# TYPE tracery_telemetry_late_readings_total counter\n"
+                "tracery_telemetry_late_readings_total " + std::to_string(c.late_readings) + "\n"
+                "# TYPE tracery_telemetry_excursion_events_total counter\n"
+                "tracery_telemetry_excursion_events_total " + std::to_string(c.excursion_events) + "\n"
+                "# TYPE tracery_telemetry_mqtt_connected gauge\n"
+                "tracery_telemetry_mqtt_connected " + std::string(t->mqtt_connected() ? "1" : "0") + "\n";
+    }
     return finish(r);
   }
   if (seg.size() >= 2 && seg[0] == "v1" && IsScmResource(seg[1])) {
     return finish(HandleScm(*who, request, seg, *query));
+  }
+  if (seg.size() >= 2 && seg[0] == "v1" && seg[1] == "gateways") {
+    return finish(HandleGateways(*who, request, seg));
   }
   if (is({"v1", "payloads", "*"})) {
     if (auto r = only("GET")) return finish(*r);

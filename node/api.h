@@ -91,6 +91,9 @@ class Api {
   HttpResponse HandleScm(const Principal& who, const HttpRequest& request,
                          const std::vector<std::string>& seg,
                          const std::map<std::string, std::string>& query);
+  // The IoT gateway registry (telemetry_api.cc).
+  HttpResponse HandleGateways(const Principal& who, const HttpRequest& request,
+                              const std::vector<std::string>& seg);
   // Off-chain payloads: their state (stored, erased) and erasure by crypto-shredding.
   HttpResponse GetPayload(const Principal& who, const std::string& hash_hex);
   HttpResponse PostPayloadErase(const Principal& who, const std::string& hash_hex,

@@ -125,7 +125,7 @@ Result<std::optional<uint64_t>> Capture::AnchoredHeight(const v1::Checkpoint& ch
 
 Result<CaptureJob> Capture::Run(const std::string& org, const std::vector<epcis::Event>& events,
                                 const std::vector<std::optional<epcis::Problem>>& problems,
-                                CaptureErrorBehaviour behaviour) {
+                                CaptureErrorBehaviour behaviour, bool always_anchor) {
   if (org != node_->org()) {
     return PermissionDenied("this node captures for organisation '" + node_->org() +
                             "' only; capture '" + org + "' events through that organisation's node");
@@ -162,7 +162,7 @@ Result<CaptureJob> Capture::Run(const std::string& org, const std::vector<epcis:
   for (const Candidate& c : candidates) {
     scm_core::AnchoringDecision d =
         scm.policy().Decide(c.checkpoint.type(), c.checkpoint.biz_step(), c.checkpoint.disposition());
-    if (d.anchor) continue;
+    if (d.anchor || always_anchor) continue;
     job.events[c.event].kept_off_chain = d.reason;
     ASSIGN_OR_RETURN(bool stored, node_->blobs().Contains(Sha256(c.payload)));
     if (!stored) fresh.push_back(c.checkpoint);

@@ -69,9 +69,10 @@ class Capture {
   // refused; with kRollback there must be none (the caller refuses the document instead).
   // Payloads are stored and synced, the transactions accepted (synced to the pending log) and
   // the job written before it returns. Nothing is kept when it fails.
+  // `always_anchor`: anchor every event whatever the anchoring policy says (excursions).
   Result<CaptureJob> Run(const std::string& org, const std::vector<epcis::Event>& events,
                          const std::vector<std::optional<epcis::Problem>>& problems,
-                         CaptureErrorBehaviour behaviour);
+                         CaptureErrorBehaviour behaviour, bool always_anchor = false);
   Result<CaptureJob> Load(const std::string& id) const;
   // The job as the API shows it: captureID, createdAt, finishedAt, running, success,
   // captureErrorBehaviour, errors, and each event's status (pending, committed with height,

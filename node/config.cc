@@ -104,6 +104,19 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
       }
       c.retention_check_ms = o.value("retentionCheckSeconds", c.retention_check_ms / 1000) * 1000;
     }
+    if (j.contains("telemetry")) {
+      const json& t = j["telemetry"];
+      const std::string broker = t.at("broker").get<std::string>();
+      const size_t colon = broker.rfind(':');
+      if (colon == std::string::npos) return InvalidArgument(path + ": telemetry.broker is host:port");
+      c.telemetry_broker_host = broker.substr(0, colon);
+      c.telemetry_broker_port = std::stoi(broker.substr(colon + 1));
+      c.telemetry_allowed_lateness_ms =
+          t.value("allowedLatenessSeconds", c.telemetry_allowed_lateness_ms / 1000) * 1000;
+      if (c.telemetry_broker_port < 1 || c.telemetry_broker_port > 65535) {
+        return InvalidArgument(path + ": telemetry.broker port out of range");
+      }
+    }
     if (j.contains("scm")) {
       const json& scm = j["scm"];
       c.demand_period_days = scm.value("demandPeriodDays", c.demand_period_days);

@@ -62,6 +62,12 @@ struct NodeConfig {
   std::string offchain_master_key_path;
   std::vector<offchain_store::RetentionPolicy> retention;
   int64_t retention_check_ms = 3'600'000;
+  // IoT telemetry ("telemetry" in the file): the MQTT broker the node subscribes to; empty
+  // telemetry_broker_host: no telemetry ingest. The cold-chain rules are the defaults
+  // (docs/formats/telemetry.md): above 8 °C for 15 minutes opens, below 7 °C closes.
+  std::string telemetry_broker_host;
+  int telemetry_broker_port = 1883;
+  int64_t telemetry_allowed_lateness_ms = 5 * 60'000;
   // SCM core ("scm" in the file): the bucket of the demand history, and the anchoring policy.
   // Without "scm.anchoring" every event is anchored; with it, what is always anchored plus the
   // events of the listed business steps and dispositions (docs/scm.md).

@@ -9,6 +9,7 @@
 #include "http_client.h"
 #include "tracery/consensus/solo.h"
 #include "tracery/scm_core/stock_effects.h"
+#include "tracery/epcis/document.h"
 #include "tracery/epcis/identifiers.h"
 #include "tracery/core/encoding.h"
 #include "tracery/core/key_file.h"
@@ -91,6 +92,16 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
   ASSIGN_OR_RETURN(node->scm_,
                    ScmService::Open(config, std::move(own_glns), node->event_log_->log.get()));
   ASSIGN_OR_RETURN(node->capture_, Capture::Open(node.get(), config.data_dir + "/capture"));
+  Node* raw = node.get();
+  node->scm_->SetAnchor([raw](const std::string& event_json) -> Result<std::string> {
+    epcis::Problem problem;
+    auto event = epcis::ParseEvent(event_json, epcis::Binding::kJson, &problem);
+    if (!event.ok()) return InvalidArgument(problem.ToString());
+    ASSIGN_OR_RETURN(CaptureJob job, raw->capture().Run(raw->org(), {*event}, {},
+                                                        CaptureErrorBehaviour::kRollback,
+                                                        /*always_anchor=*/true));
+    return job.events[0].event_id;
+  });
   ASSIGN_OR_RETURN(node->named_queries_, NamedQueries::Open(config.data_dir + "/queries"));
   RETURN_IF_ERROR(node->Recover());
   if (self->validator && node->raft_mode_) {
@@ -127,6 +138,22 @@ void Node::Start() {
   started_ = true;
   indexer_ = std::thread([this] { RunIndexer(); });
   event_log_->sender->Start();
+  if (!config_.telemetry_broker_host.empty()) {
+    TelemetryServiceOptions t;
+    t.mqtt.host = config_.telemetry_broker_host;
+    t.mqtt.port = config_.telemetry_broker_port;
+    t.mqtt.client_id = config_.node_id + "-telemetry";
+    t.ingest.data_dir = config_.data_dir + "/telemetry";
+    t.ingest.genesis_hash = genesis_.hash();
+    t.ingest.rules.allowed_lateness_ms = config_.telemetry_allowed_lateness_ms;
+    auto service = TelemetryService::Start(std::move(t), scm_.get());
+    if (service.ok()) {
+      telemetry_ = std::move(service).value();
+    } else {
+      std::fprintf(stderr, "traceryd: telemetry ingest not started: %s\n",
+                   service.status().ToString().c_str());
+    }
+  }
   if (raft_ != nullptr) {
     owner_ = std::thread([this] { RunRaft(); });
   } else if (is_validator()) {
@@ -138,6 +165,9 @@ void Node::Start() {
 }
 
 void Node::Stop() {
+  // First the telemetry ingest (its sink anchors through this node): it stops its threads, and
+  // nothing it had not committed was acknowledged to a gateway.
+  telemetry_.reset();
   {
     std::lock_guard lock(queue_mu_);
     stopping_ = true;  // the owner thread drains the queue, then ends

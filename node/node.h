@@ -93,6 +93,9 @@ class Node final : public consensus::ProposalOps {
   const lineage::OrgByLocation& orgs_by_location() const { return orgs_by_location_; }
   Capture& capture() { return *capture_; }
   ScmService& scm() { return *scm_; }
+  // The IoT telemetry ingest, when the configuration names a broker (else null). Started with
+  // the node.
+  TelemetryService* telemetry() { return telemetry_.get(); }
   NamedQueries& named_queries() { return *named_queries_; }
   // The durable event log, webhook subscriptions and their sender (started with the node).
   EventLogService& event_log() { return *event_log_; }
@@ -222,6 +225,7 @@ class Node final : public consensus::ProposalOps {
   // The height both indexes have applied.
   uint64_t IndexedHeight() const;
   std::unique_ptr<ScmService> scm_;
+  std::unique_ptr<TelemetryService> telemetry_;  // destroyed before scm_, its sink
   std::unique_ptr<Capture> capture_;
   std::unique_ptr<NamedQueries> named_queries_;
   std::unique_ptr<EventLogService> event_log_;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "tracery/core/encoding.h"
 #include "tracery/core/key_file.h"
 #include "tracery/core/time.h"
 #include "tracery/scm_core/model_json.h"
@@ -138,6 +139,118 @@ Result<scm_core::ExceptionRecord> ScmService::RaiseException(scm_core::Exception
               {event_type, e.id, e.type, e.severity, e.gtin, e.lot_number, e.shipment_id, e.gln,
                TimeOrEmpty(e.opened_at_ms), e.detail, e.reference});
   return e;
+}
+
+}  // namespace tracery::node
+
+namespace tracery::node {
+namespace {
+
+// "ni:///sha-256;<base64url>" (RFC 6920): the telemetry window named by its hash.
+std::string NiUri(const Hash32& hash) {
+  return "ni:///sha-256;" + Base64UrlEncode(std::string_view(
+                                reinterpret_cast<const char*>(hash.data()), hash.size()));
+}
+
+std::string Celsius(int64_t milli) {
+  return scm_core::Quantity{milli}.ToString();
+}
+
+// The EPCIS ObjectEvent that anchors an excursion: what was watched (the lot as a quantity of
+// its LGTIN class, the shipment as its SSCC), when, the peak, and the window's hash.
+nlohmann::json ExcursionEpcisEvent(const scm_core::ExcursionEvent& e) {
+  using nlohmann::json;
+  const bool opened = e.kind == scm_core::ExcursionEventKind::kOpened;
+  const int64_t time_ms = opened ? e.start_ms : e.end_ms;
+  json metadata{{"time", FormatRfc3339Utc(time_ms)},
+                {"startTime", FormatRfc3339Utc(e.start_ms)},
+                {"deviceID", "urn:tracery:sensor:" + PercentEncode(e.gateway_id) + ":" +
+                                 PercentEncode(e.sensor_id)},
+                {"rawData", NiUri(e.window_hash)},
+                {"bizRules", "urn:tracery:telemetry-rule:" + PercentEncode(e.rule)}};
+  if (!opened) metadata["endTime"] = FormatRfc3339Utc(e.end_ms);
+  json report{{"type", "gs1:Temperature"},
+              {"exception", "ALARM_CONDITION"},
+              {"maxValue", std::stod(Celsius(e.peak_milli))},
+              {"uom", "CEL"}};
+  json event{{"type", "ObjectEvent"},
+             {"action", "OBSERVE"},
+             {"eventTime", FormatRfc3339Utc(time_ms)},
+             {"eventTimeZoneOffset", "+00:00"},
+             {"bizStep", "sensor_reporting"},
+             {"disposition", opened ? "non_conformant" : "conformant"},
+             {"sensorElementList", json::array({{{"sensorMetadata", metadata},
+                                                 {"sensorReport", json::array({report})}}})}};
+  if (!e.shipment.empty()) event["epcList"] = json::array({"https://id.gs1.org/00/" + e.shipment});
+  if (!e.gtin.empty()) {
+    std::string cls = "https://id.gs1.org/01/" + e.gtin;
+    if (!e.lot.empty()) cls += "/10/" + DigitalLinkEscape(e.lot);
+    event["quantityList"] = json::array({{{"epcClass", cls}}});
+  }
+  return event;
+}
+
+}  // namespace
+
+void ScmService::OnExcursion(const scm_core::ExcursionEvent& e) {
+  const bool opened = e.kind == scm_core::ExcursionEventKind::kOpened;
+  const std::string marker = std::string(opened ? "excursion-opened:" : "excursion-closed:") +
+                             e.gateway_id + ":" + std::to_string(e.event_seq);
+  // Delivered again after a crash: handled already when its exception or record exists.
+  for (const scm_core::ExceptionRecord& x : operations_->Exceptions(false)) {
+    if (x.reference == marker) return;
+  }
+  nlohmann::json payload{{"sensorId", e.sensor_id},
+                         {"gatewayId", e.gateway_id},
+                         {"rule", e.rule},
+                         {"start", FormatRfc3339Utc(e.start_ms)},
+                         {"peakCelsius", Celsius(e.peak_milli)},
+                         {"windowReadings", e.window_readings},
+                         {"windowHash", HashHex(e.window_hash)}};
+  if (!opened) payload["end"] = FormatRfc3339Utc(e.end_ms);
+  if (!e.gtin.empty()) payload["gtin"] = e.gtin;
+  if (!e.lot.empty()) payload["lotNumber"] = e.lot;
+  if (!e.shipment.empty()) payload["shipment"] = e.shipment;
+
+  // 6. The checkpoint with the hash of the telemetry window.
+  if (anchor_) {
+    auto anchored = anchor_(ExcursionEpcisEvent(e).dump());
+    if (anchored.ok()) {
+      payload["eventID"] = *anchored;
+    } else {
+      std::fprintf(stderr, "traceryd: excursion %s not anchored: %s\n", marker.c_str(),
+                   anchored.status().ToString().c_str());
+    }
+  }
+  // 3. On the event log (webhooks deliver it).
+  Publish("telemetry", opened ? "shipment_temperature_exceeded" : "shipment_temperature_recovered",
+          payload, marker);
+  scm_core::ExceptionRecord x;
+  x.type = opened ? "temperature_excursion" : "temperature_recovered";
+  x.severity = opened ? "critical" : "info";
+  x.gtin = e.gtin;
+  x.lot_number = e.lot;
+  x.shipment_id = e.shipment;
+  x.detail = "sensor " + e.sensor_id + " (gateway " + e.gateway_id + "): rule " + e.rule +
+             (opened ? " exceeded since " + FormatRfc3339Utc(e.start_ms)
+                     : " cleared at " + FormatRfc3339Utc(e.end_ms)) +
+             ", peak " + Celsius(e.peak_milli) + " °C over " + std::to_string(e.window_readings) +
+             " readings; window " + NiUri(e.window_hash);
+  x.reference = marker;
+  // 4. A rule flags the lot for inspection: the hold (5. sellable drops; 7. its allocations are
+  // held), then the exception, both announced to the ERP outbox.
+  if (opened && !e.gtin.empty() && !e.lot.empty()) {
+    auto hold = PlaceHold(e.gtin, e.lot, "", "temperature_excursion", "rule:" + e.rule);
+    if (!hold.ok()) {
+      std::fprintf(stderr, "traceryd: excursion %s: hold not placed: %s\n", marker.c_str(),
+                   hold.status().ToString().c_str());
+    }
+  }
+  auto raised = RaiseException(x, opened ? "exception_raised" : "exception_info");
+  if (!raised.ok()) {
+    std::fprintf(stderr, "traceryd: excursion %s: exception not stored: %s\n", marker.c_str(),
+                 raised.status().ToString().c_str());
+  }
 }
 
 }  // namespace tracery::node

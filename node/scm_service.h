@@ -11,6 +11,7 @@
 // called from any thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -19,6 +20,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "config.h"
+#include "telemetry_service.h"
 #include "tracery/core/status.h"
 #include "tracery/scm_core/anchoring_policy.h"
 #include "tracery/scm_core/event_log.h"
@@ -29,8 +31,12 @@ namespace tracery::node {
 
 class Node;
 
-class ScmService {
+class ScmService final : public ExcursionSink {
  public:
+  // Anchors one EPCIS event (JSON) for the node's organisation whatever the anchoring policy
+  // says; returns its Event Hash ID. The node provides it (through Capture).
+  using AnchorFn = std::function<Result<std::string>(const std::string& event_json)>;
+
   // Opens the SCM store in <dataDir>/scm. `own_glns`: the locations the node's organisation
   // operates (from the genesis).
   static Result<std::unique_ptr<ScmService>> Open(const NodeConfig& config,
@@ -60,6 +66,14 @@ class ScmService {
   void Publish(const std::string& topic, const std::string& type, const nlohmann::json& payload,
                const std::string& correlation_id);
   const std::string& outbox_dir() const { return outbox_dir_; }
+  void SetAnchor(AnchorFn anchor) { anchor_ = std::move(anchor); }
+
+  // ExcursionSink. An opened excursion: published as shipment_temperature_exceeded, an exception
+  // raised, the lot (or shipment) put on hold for inspection, and an EPCIS ObjectEvent anchored
+  // whose sensor metadata names the telemetry window by its hash (rawData ni:///sha-256;...). A
+  // closed one: published as shipment_temperature_recovered and anchored with the hash of the
+  // whole window; the hold stays until someone releases it. Idempotent by event_seq.
+  void OnExcursion(const scm_core::ExcursionEvent& event) override;
 
  private:
   ScmService(std::unique_ptr<scm_core::Operations> operations, scm_core::AnchoringPolicy policy,
@@ -74,6 +88,7 @@ class ScmService {
   const scm_core::AnchoringPolicy policy_;
   const std::set<std::string> own_glns_;
   scm_core::EventLog* const event_log_;
+  AnchorFn anchor_;
   const std::string outbox_dir_;
 };
 
