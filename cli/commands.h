@@ -22,6 +22,7 @@ int HoldsCommand(const Argv& argv);
 int ExceptionsCommand(const Argv& argv);
 int ReplenishCommand(const Argv& argv);
 int MasterdataCommand(const Argv& argv);
+int ErpCommand(const Argv& argv);
 int GatewayCommand(const Argv& argv);
 
 // The folder of the running executable (to find traceryd beside tracery).

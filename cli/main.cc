@@ -38,6 +38,7 @@ constexpr const char* kUsage =
     "  exceptions        operational exceptions (excursions, stock mismatches, ...)\n"
     "  replenish         the replenishment recommendation for an item at a location\n"
     "  masterdata import load items, locations and parties (JSON or CSV)\n"
+    "  erp import        import ERP documents (X12 850/856, EDIFACT DESADV, CSV, JSON)\n"
     "  gateway           keygen | simulate (an IoT gateway publishing signed telemetry)\n\n"
     "Exit codes: 0 success, 1 a negative answer (invalid proof, failed audit), 2 usage or\n"
     "I/O errors.\n";
@@ -70,6 +71,7 @@ int main(int argc, char** argv) {
   if (command == "exceptions") return ExceptionsCommand(rest);
   if (command == "replenish") return ReplenishCommand(rest);
   if (command == "masterdata") return MasterdataCommand(rest);
+  if (command == "erp") return ErpCommand(rest);
   if (command == "gateway") return GatewayCommand(rest);
   std::fprintf(stderr, "tracery: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;

@@ -117,6 +117,9 @@ Result<NodeConfig> LoadNodeConfig(const std::string& path) {
         return InvalidArgument(path + ": telemetry.broker port out of range");
       }
     }
+    if (j.contains("erp") && j["erp"].contains("inbox")) {
+      c.erp_inbox_dir = Resolve(base, j["erp"]["inbox"].get<std::string>());
+    }
     if (j.contains("scm")) {
       const json& scm = j["scm"];
       c.demand_period_days = scm.value("demandPeriodDays", c.demand_period_days);

@@ -68,6 +68,8 @@ struct NodeConfig {
   std::string telemetry_broker_host;
   int telemetry_broker_port = 1883;
   int64_t telemetry_allowed_lateness_ms = 5 * 60'000;
+  // ERP inbox ("erp": {"inbox": DIR}): a folder watched for documents to import; empty: none.
+  std::string erp_inbox_dir;
   // SCM core ("scm" in the file): the bucket of the demand history, and the anchoring policy.
   // Without "scm.anchoring" every event is anchored; with it, what is always anchored plus the
   // events of the listed business steps and dispositions (docs/scm.md).

@@ -93,6 +93,19 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
                    ScmService::Open(config, std::move(own_glns), node->event_log_->log.get()));
   ASSIGN_OR_RETURN(node->capture_, Capture::Open(node.get(), config.data_dir + "/capture"));
   Node* raw = node.get();
+  node->scm_->SetBlobStore(node->blobs_.get());
+  node->scm_->SetCapture([raw](const std::vector<std::string>& texts) -> Result<nlohmann::json> {
+    std::vector<epcis::Event> events;
+    for (const std::string& text : texts) {
+      epcis::Problem problem;
+      auto event = epcis::ParseEvent(text, epcis::Binding::kJson, &problem);
+      if (!event.ok()) return InvalidArgument(problem.ToString());
+      events.push_back(std::move(event).value());
+    }
+    ASSIGN_OR_RETURN(CaptureJob job, raw->capture().Run(raw->org(), events, {},
+                                                        CaptureErrorBehaviour::kRollback));
+    return raw->capture().StatusJson(job);
+  });
   node->scm_->SetAnchor([raw](const std::string& event_json) -> Result<std::string> {
     epcis::Problem problem;
     auto event = epcis::ParseEvent(event_json, epcis::Binding::kJson, &problem);
@@ -138,6 +151,10 @@ void Node::Start() {
   started_ = true;
   indexer_ = std::thread([this] { RunIndexer(); });
   event_log_->sender->Start();
+  if (!config_.erp_inbox_dir.empty()) {
+    erp_inbox_ = std::make_unique<ErpInbox>(config_.erp_inbox_dir, scm_.get());
+    erp_inbox_->Start();
+  }
   if (!config_.telemetry_broker_host.empty()) {
     TelemetryServiceOptions t;
     t.mqtt.host = config_.telemetry_broker_host;
@@ -168,6 +185,7 @@ void Node::Stop() {
   // First the telemetry ingest (its sink anchors through this node): it stops its threads, and
   // nothing it had not committed was acknowledged to a gateway.
   telemetry_.reset();
+  erp_inbox_.reset();
   {
     std::lock_guard lock(queue_mu_);
     stopping_ = true;  // the owner thread drains the queue, then ends

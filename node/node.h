@@ -31,6 +31,7 @@
 #include "peer_transport.h"
 #include "pending_log.h"
 #include "raft_storage.h"
+#include "erp_inbox.h"
 #include "scm_service.h"
 #include "webhook_sender.h"
 #include "tracery/consensus/engine.h"
@@ -226,6 +227,7 @@ class Node final : public consensus::ProposalOps {
   uint64_t IndexedHeight() const;
   std::unique_ptr<ScmService> scm_;
   std::unique_ptr<TelemetryService> telemetry_;  // destroyed before scm_, its sink
+  std::unique_ptr<ErpInbox> erp_inbox_;          // likewise
   std::unique_ptr<Capture> capture_;
   std::unique_ptr<NamedQueries> named_queries_;
   std::unique_ptr<EventLogService> event_log_;

@@ -147,11 +147,45 @@ json RecommendationJson(const scm_core::ReplenishmentRequest& req,
             {"inventoryPosition", scm_core::ToJson(position)}}}};
 }
 
+// ?format= (x12, edifact, csv, json) or the Content-Type decides; else the content does.
+Result<scm_core::ErpFormatHint> ErpHint(const std::string& format, const std::string& type) {
+  const std::string f = !format.empty()                        ? format
+                        : type.starts_with("application/edi-x12") ? "x12"
+                        : type.starts_with("application/edifact") ? "edifact"
+                        : type.starts_with("text/csv")            ? "csv"
+                        : type.starts_with("application/json")    ? "json"
+                                                                  : "";
+  if (f.empty()) return scm_core::ErpFormatHint::kAuto;
+  if (f == "x12") return scm_core::ErpFormatHint::kX12;
+  if (f == "edifact") return scm_core::ErpFormatHint::kEdifact;
+  if (f == "csv") return scm_core::ErpFormatHint::kCsv;
+  if (f == "json") return scm_core::ErpFormatHint::kJson;
+  return InvalidArgument("format: x12, edifact, csv or json");
+}
+
+// A refused document: problem+json naming where and which rule, as EPCIS refusals do.
+HttpResponse ErpRefusal(const Status& status, const scm_core::ErpProblem& problem) {
+  if (status.code() != Code::kInvalidArgument || problem.rule.empty()) {
+    return ProblemFromStatus(status);
+  }
+  HttpResponse r;
+  r.status = 400;
+  r.content_type = "application/problem+json";
+  r.body = json{{"type", "/problems/erp-document-invalid"},
+                {"title", "The ERP document is not valid"},
+                {"status", 400},
+                {"detail", problem.ToString()},
+                {"where", problem.where},
+                {"rule", problem.rule}}
+               .dump();
+  return r;
+}
+
 }  // namespace
 
 bool Api::IsScmResource(const std::string& name) {
   return name == "inventory" || name == "orders" || name == "shipments" || name == "holds" ||
-         name == "exceptions" || name == "masterdata" || name == "replenishment";
+         name == "exceptions" || name == "masterdata" || name == "replenishment" || name == "erp";
 }
 
 HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
@@ -367,6 +401,21 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
       return JsonResponse(200, {{"items", items}, {"locations", locations}, {"parties", parties}});
     }
     if (method != "POST") return not_allowed("GET, POST");
+    if (!request.content_type.starts_with("application/json")) {
+      // CSV master data (docs/formats/erp.md: items, locations, parties).
+      scm_core::ErpProblem problem;
+      auto doc = scm_core::ImportErpDocument(request.body, scm_core::ErpFormatHint::kCsv, &problem);
+      if (!doc.ok()) return ErpRefusal(doc.status(), problem);
+      if (!doc->orders.empty() || !doc->shipments.empty()) {
+        return ProblemFromStatus(InvalidArgument(
+            "orders and shipments are not master data: import them with POST /v1/erp/documents"));
+      }
+      Status st = ops.UpsertMasterData(doc->items, doc->locations, doc->parties);
+      if (!st.ok()) return ProblemFromStatus(st);
+      return JsonResponse(200, {{"items", doc->items.size()},
+                                {"locations", doc->locations.size()},
+                                {"parties", doc->parties.size()}});
+    }
     auto body = JsonBody(request);
     if (!body.ok()) return ProblemFromStatus(body.status());
     std::vector<scm_core::Item> items;
@@ -390,6 +439,20 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
     return JsonResponse(200, {{"items", items.size()},
                               {"locations", locations.size()},
                               {"parties", parties.size()}});
+  }
+  if (is({"v1", "erp", "documents"})) {
+    if (method != "POST") return not_allowed("POST");
+    if (!CanWrite(who.role)) {
+      return Problem(403, "forbidden", "Forbidden",
+                     "principal '" + who.name + "' has role '" + RoleName(who.role) +
+                         "', which may not import ERP documents (admin or partner may)");
+    }
+    auto hint = ErpHint(q("format"), request.content_type);
+    if (!hint.ok()) return ProblemFromStatus(hint.status());
+    scm_core::ErpProblem problem;
+    auto summary = node_->scm().ImportErp(request.body, *hint, "api:" + actor, &problem);
+    if (!summary.ok()) return ErpRefusal(summary.status(), problem);
+    return JsonResponse(201, *summary);
   }
   if (is({"v1", "replenishment", "recommendations"})) {
     if (method != "POST") return not_allowed("POST");

@@ -254,3 +254,78 @@ void ScmService::OnExcursion(const scm_core::ExcursionEvent& e) {
 }
 
 }  // namespace tracery::node
+
+namespace tracery::node {
+
+Result<nlohmann::json> ScmService::ImportErp(std::string_view bytes, scm_core::ErpFormatHint hint,
+                                             const std::string& source,
+                                             scm_core::ErpProblem* problem) {
+  using nlohmann::json;
+  ASSIGN_OR_RETURN(scm_core::ErpImport doc, scm_core::ImportErpDocument(bytes, hint, problem));
+  // Every shipment's EPCIS events, before anything is stored: a mapping failure refuses all.
+  std::vector<std::string> events;
+  for (const scm_core::Shipment& s : doc.shipments) {
+    ASSIGN_OR_RETURN(std::vector<std::string> e, scm_core::ShipmentToEpcisEvents(s));
+    events.insert(events.end(), e.begin(), e.end());
+  }
+  std::lock_guard lock(import_mu_);
+  for (const scm_core::Order& o : doc.orders) {
+    if (operations_->GetOrder(o.id).ok()) {
+      return AlreadyExists("order " + o.id + " is stored already (a changed order comes as a "
+                           "new document number)");
+    }
+  }
+  for (const scm_core::Shipment& s : doc.shipments) {
+    if (operations_->GetShipment(s.id).ok()) {
+      return AlreadyExists("shipment " + s.id + " is stored already");
+    }
+  }
+  // The document itself, kept off-chain under its hash.
+  std::string type = scm_core::ErpFormatName(doc.format);
+  if (!doc.transactions.empty()) type += "-" + doc.transactions.front().type;
+  Hash32 document_hash = Sha256(bytes);
+  if (blobs_ != nullptr) {
+    ASSIGN_OR_RETURN(document_hash, blobs_->Put(bytes, type.substr(0, 64)));
+  }
+  RETURN_IF_ERROR(operations_->UpsertMasterData(doc.items, doc.locations, doc.parties));
+  for (const scm_core::Order& o : doc.orders) RETURN_IF_ERROR(operations_->AddOrder(o).status());
+  for (const scm_core::Shipment& s : doc.shipments) RETURN_IF_ERROR(operations_->AddShipment(s));
+  json capture;
+  if (!events.empty() && capture_) {
+    ASSIGN_OR_RETURN(capture, capture_(events));
+  }
+  json transactions = json::array();
+  for (const scm_core::ErpTransactionOutcome& t : doc.transactions) {
+    transactions.push_back({{"type", t.type},
+                            {"version", t.version},
+                            {"controlNumber", t.control_number},
+                            {"status", t.imported ? "imported" : "unsupported"},
+                            {"detail", t.detail}});
+  }
+  json warnings = json::array();
+  for (const scm_core::ErpWarning& w : doc.warnings) {
+    warnings.push_back({{"where", w.where}, {"detail", w.detail}});
+  }
+  json order_ids = json::array(), shipment_ids = json::array();
+  for (const scm_core::Order& o : doc.orders) order_ids.push_back(o.id);
+  for (const scm_core::Shipment& s : doc.shipments) shipment_ids.push_back(s.id);
+  json summary{{"format", scm_core::ErpFormatName(doc.format)},
+               {"documentHash", HashHex(document_hash)},
+               {"source", source},
+               {"transactions", transactions},
+               {"orders", order_ids},
+               {"shipments", shipment_ids},
+               {"items", doc.items.size()},
+               {"locations", doc.locations.size()},
+               {"parties", doc.parties.size()},
+               {"warnings", warnings},
+               {"events", events.size()}};
+  if (doc.warnings_dropped > 0) summary["warningsDropped"] = doc.warnings_dropped;
+  if (!capture.is_null()) summary["capture"] = capture;
+  json published = summary;
+  published.erase("capture");
+  Publish("erp", "erp_document_imported", published, HashHex(document_hash));
+  return summary;
+}
+
+}  // namespace tracery::node

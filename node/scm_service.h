@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -22,7 +23,9 @@
 #include "config.h"
 #include "telemetry_service.h"
 #include "tracery/core/status.h"
+#include "tracery/offchain_store/blob_store.h"
 #include "tracery/scm_core/anchoring_policy.h"
+#include "tracery/scm_core/erp.h"
 #include "tracery/scm_core/event_log.h"
 #include "tracery/scm_core/operations.h"
 #include "tracery/v1/ledger.pb.h"
@@ -36,6 +39,9 @@ class ScmService final : public ExcursionSink {
   // Anchors one EPCIS event (JSON) for the node's organisation whatever the anchoring policy
   // says; returns its Event Hash ID. The node provides it (through Capture).
   using AnchorFn = std::function<Result<std::string>(const std::string& event_json)>;
+  // Captures EPCIS events (JSON) for the node's organisation under the anchoring policy; returns
+  // the capture job as the API shows it. The node provides it (through Capture).
+  using CaptureFn = std::function<Result<nlohmann::json>(const std::vector<std::string>& events)>;
 
   // Opens the SCM store in <dataDir>/scm. `own_glns`: the locations the node's organisation
   // operates (from the genesis).
@@ -67,6 +73,18 @@ class ScmService final : public ExcursionSink {
                const std::string& correlation_id);
   const std::string& outbox_dir() const { return outbox_dir_; }
   void SetAnchor(AnchorFn anchor) { anchor_ = std::move(anchor); }
+  void SetCapture(CaptureFn capture) { capture_ = std::move(capture); }
+
+  // Imports an ERP document (X12 850/856, EDIFACT DESADV, CSV, JSON; docs/formats/erp.md): the
+  // document is kept off-chain under its SHA-256, its master data, orders and shipments stored,
+  // each shipment's EPCIS events (packing, shipping) captured under the anchoring policy, and
+  // erp_document_imported published. A document that does not parse is refused whole
+  // (InvalidArgument with *problem set); one whose order or shipment ids are stored already is
+  // AlreadyExists, naming the first, and nothing of it is stored. Returns the summary the API
+  // answers with. `source` names where it came from (api, inbox:<file>).
+  Result<nlohmann::json> ImportErp(std::string_view bytes, scm_core::ErpFormatHint hint,
+                                   const std::string& source, scm_core::ErpProblem* problem);
+  void SetBlobStore(offchain_store::BlobStore* blobs) { blobs_ = blobs; }
 
   // ExcursionSink. An opened excursion: published as shipment_temperature_exceeded, an exception
   // raised, the lot (or shipment) put on hold for inspection, and an EPCIS ObjectEvent anchored
@@ -89,6 +107,9 @@ class ScmService final : public ExcursionSink {
   const std::set<std::string> own_glns_;
   scm_core::EventLog* const event_log_;
   AnchorFn anchor_;
+  CaptureFn capture_;
+  offchain_store::BlobStore* blobs_ = nullptr;
+  std::mutex import_mu_;  // one ERP import at a time (its existence checks, then its writes)
   const std::string outbox_dir_;
 };
 
