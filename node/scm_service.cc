@@ -283,6 +283,10 @@ Result<nlohmann::json> ScmService::ImportErp(std::string_view bytes, scm_core::E
   // The document itself, kept off-chain under its hash.
   std::string type = scm_core::ErpFormatName(doc.format);
   if (!doc.transactions.empty()) type += "-" + doc.transactions.front().type;
+  for (char& c : type) {  // a document type of the off-chain store: a-z, 0-9, '.', '_', '-'
+    c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a')
+        : ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_') ? c : '-';
+  }
   Hash32 document_hash = Sha256(bytes);
   if (blobs_ != nullptr) {
     ASSIGN_OR_RETURN(document_hash, blobs_->Put(bytes, type.substr(0, 64)));
