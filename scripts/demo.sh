@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job: a local consortium of three partners on loopback, agreeing by Raft, runs a chain
 # of custody end to end — capture at each partner's node, commit, the leader killed and
-# recovered, proofs checked offline, lineage and recall, EPCIS capture and verification, audit.
+# recovered, proofs checked offline, lineage and recall, EPCIS capture and verification — then
+# the processor's off-chain SCM core: a cold-chain excursion from an IoT gateway over MQTT to a
+# hold, an anchored telemetry window and the ERP, and ERP documents imported; finally an audit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -10,13 +12,33 @@ BIN="$PWD/build/bin"
 WORK="$(mktemp -d /tmp/tracery-demo-XXXXXX)"
 DIR="$WORK/consortium"
 PORT=$((21000 + RANDOM % 8000))
-cleanup() { "$BIN/tracery" devnet down --dir "$DIR" > /dev/null 2>&1 || true; }
+BROKER_PORT=$((PORT + 300))
+cleanup() {
+  "$BIN/tracery" devnet down --dir "$DIR" > /dev/null 2>&1 || true
+  [ -f "$WORK/broker/mosquitto.pid" ] && kill "$(cat "$WORK/broker/mosquitto.pid")" 2> /dev/null || true
+}
 trap cleanup EXIT
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 tracery() { "$BIN/tracery" "$@"; }
 
 step "1. Genesis: a grower, a processor and a retailer form a consortium (Raft: every partner's node is a validator)"
 tracery genesis init --orgs grower,processor,retailer --consensus raft --out "$DIR" --base-port "$PORT"
+
+# The processor's node also ingests telemetry from an MQTT broker and watches an ERP inbox.
+mkdir -p "$WORK/broker" "$WORK/inbox"
+cat > "$WORK/broker/mosquitto.conf" <<CONF
+listener $BROKER_PORT 127.0.0.1
+allow_anonymous true
+persistence true
+persistence_location $WORK/broker/
+max_queued_messages 100000
+pid_file $WORK/broker/mosquitto.pid
+log_dest file $WORK/broker/mosquitto.log
+CONF
+/usr/sbin/mosquitto -d -c "$WORK/broker/mosquitto.conf"
+jq --arg broker "127.0.0.1:$BROKER_PORT" --arg inbox "$WORK/inbox" \
+  '. + {telemetry: {broker: $broker}, erp: {inbox: $inbox}}' "$DIR/processor/node.json" > "$WORK/node.json"
+mv "$WORK/node.json" "$DIR/processor/node.json"
 
 step "2. Each partner starts its node; they elect a leader"
 tracery devnet up --dir "$DIR"
@@ -114,7 +136,100 @@ step "12. An auditor checks that the ledger-wide log only grew (consistency from
 tracery proof consistency --node "$PROCESSOR" --token-file "$DIR/processor/auditor.token" --from 2 --to 5 > "$WORK/consistency.json"
 tracery proof verify --genesis "$DIR/genesis.json" "$WORK/consistency.json"
 
-step "13. The nodes stop; each partner audits its own copy of the ledger"
+# The processor's SCM core from here on: its planner and admin, its finished goods, its DC.
+P_PLAN=(--node "$PROCESSOR" --token-file "$DIR/processor/planner.token")
+P_ADMIN=(--node "$PROCESSOR" --token-file "$DIR/processor/admin.token")
+FG_GTIN=04012345543216; FG_LOT=FG-2026-11-A; DC=0614141000029
+api() {  # api METHOD PATH [JSON] as the processor's admin
+  curl -sS -X "$1" -H "Authorization: Bearer $(cat "$DIR/processor/admin.token")" \
+    -H 'Content-Type: application/json' ${3:+--data "$3"} "$PROCESSOR$2"
+}
+
+step "13. The processor's SCM core: master data, twelve weeks of shipments (demand), a stock count, a sales order"
+tracery masterdata import "${P_ADMIN[@]}" <(jq -n --arg g "$FG_GTIN" --arg dc "$DC" \
+  '{items: [{gtin: $g, description: "Frozen vegetable mix 1kg", unit: "EA"}],
+    locations: [{gln: $dc, name: "Processor DC, cold store"}]}')
+tracery inventory count "${P_PLAN[@]}" --item "$FG_GTIN" --location "$DC" --lot FG-2026-10-B --quantity 5000
+NOW_S=$(date +%s)
+jq -n --arg cls "https://id.gs1.org/01/$FG_GTIN/10/FG-2026-10-B" --arg loc "https://id.gs1.org/414/$DC" --argjson now "$NOW_S" '{
+  "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+  type: "EPCISDocument", schemaVersion: "2.0", creationDate: "2026-11-25T08:00:00Z",
+  epcisBody: {eventList: [range(1; 13) as $w | {type: "ObjectEvent", action: "OBSERVE",
+    bizStep: "shipping", disposition: "in_transit",
+    eventTime: (($now - $w * 604800) | todate), eventTimeZoneOffset: "+00:00",
+    readPoint: {id: $loc}, quantityList: [{epcClass: $cls, quantity: (if $w % 2 == 0 then 300 else 340 end)}]}]}}' \
+  > "$WORK/shipments.jsonld"
+tracery events import "${P_ADMIN[@]}" "$WORK/shipments.jsonld"
+tracery inventory count "${P_PLAN[@]}" --item "$FG_GTIN" --location "$DC" --lot "$FG_LOT" --quantity 400 --expiry 2027-02-28
+tracery inventory count "${P_PLAN[@]}" --item "$FG_GTIN" --location "$DC" --lot FG-2026-10-B --quantity 600 --expiry 2027-01-31
+api POST /v1/orders "$(jq -n --arg g "$FG_GTIN" --arg dc "$DC" \
+  '{id: "SO-4711", kind: "sales", buyer: "retailer", shipFrom: $dc, lines: [{gtin: $g, quantity: "350"}]}')" \
+  | jq -c '{order: .id, allocations: [.allocations[] | {lotNumber, quantity}]}'
+api POST /v1/orders "$(jq -n --arg g "$FG_GTIN" --arg dc "$DC" \
+  '{id: "SO-4712", kind: "sales", buyer: "retailer", shipFrom: $dc, lines: [{gtin: $g, quantity: "300"}]}')" \
+  | jq -c '{order: .id, allocations: [.allocations[] | {lotNumber, quantity}]}'
+tracery inventory "${P_PLAN[@]}" --item "$FG_GTIN"
+tracery replenish "${P_PLAN[@]}" --item "$FG_GTIN" --location "$DC" --lead-time 1
+
+step "14. 1-2. A reefer's edge gateway (its own Ed25519 key, registered with the node) watches lot $FG_LOT"
+GW_KEY=$(tracery gateway keygen --out "$WORK/reefer-12.key")
+api POST /v1/gateways "$(jq -n --arg k "$GW_KEY" '{id: "reefer-12", publicKey: $k}')" | jq -c .
+api POST /v1/gateways/reefer-12/sensors "$(jq -n --arg g "$FG_GTIN" --arg l "$FG_LOT" '{sensorId: "t-1", gtin: $g, lotNumber: $l}')" | jq -c .
+{
+  echo "sensor_id,time,kind,value"
+  START=$(( (NOW_S - 3 * 3600) * 1000 ))
+  for i in $(seq 0 129); do
+    if [ "$i" -ge 60 ] && [ "$i" -lt 100 ]; then v=9.5; elif [ "$i" -ge 100 ]; then v=5.0; else v=3.5; fi
+    echo "t-1,$((START + i * 60000)),temperature,$v"
+  done
+} > "$WORK/reefer-12.csv"
+echo "readings: 60 min at 3.5 °C, 40 min at 9.5 °C (the reefer fails), 30 min at 5.0 °C; signed batches of 10 over MQTT"
+tracery gateway simulate --broker "127.0.0.1:$BROKER_PORT" --gateway reefer-12 --key "$WORK/reefer-12.key" \
+  --scenario "$WORK/reefer-12.csv" --genesis "$DIR/genesis.json" --batch 10 --buffer "$WORK/reefer-12.buffer"
+
+step "15. 3. The node verified and stored every batch, and its rule (above 8 °C for 15 minutes) published shipment_temperature_exceeded"
+for _ in $(seq 1 50); do
+  [ "$(api GET '/v1/eventlog/telemetry?from=1' | jq '.events | length')" -ge 1 ] && break; sleep 0.2
+done
+api GET /v1/gateways | jq -c '.gateways[] | {id, durableThrough, revoked}'
+api GET '/v1/eventlog/telemetry?from=1' | jq -c '.events[] | {type, data: (.data | {lotNumber, start, peakCelsius, windowReadings, windowHash})}'
+
+step "16. 4-5. The lot is on hold for inspection: sellable stock drops and the replenishment recommendation changes"
+tracery holds list "${P_PLAN[@]}" --active
+tracery inventory "${P_PLAN[@]}" --item "$FG_GTIN"
+tracery replenish "${P_PLAN[@]}" --item "$FG_GTIN" --location "$DC" --lead-time 1
+
+step "17. 6. The excursion is anchored: an EPCIS event naming the telemetry window by its hash, with a proof anyone can check"
+EXC_ID=$(api GET '/v1/eventlog/telemetry?from=1' | jq -r '.events[0].data.eventID')
+api GET "/v1/events/$(jq -rn --arg id "$EXC_ID" '$id | @uri')" \
+  | jq -c '.epcisBody.queryResults.resultsBody.eventList[0] | {bizStep, disposition, rawData: .sensorElementList[0].sensorMetadata.rawData}'
+tracery proof get "${P_ADMIN[@]}" --out "$WORK/excursion-proof.json" "$EXC_ID"
+tracery proof verify --genesis "$DIR/genesis.json" "$WORK/excursion-proof.json"
+
+step "18. 7. The ERP adapter posts the exception and the hold (outbox files; webhooks deliver the same), and SO-4712's allocation of the lot is held"
+tracery exceptions "${P_PLAN[@]}" --open
+for f in "$DIR/processor/data/erp/outbox/"*.csv; do echo "--- $(basename "$f")"; cat "$f"; done
+api GET /v1/orders/SO-4712 | jq -c '{order: .id, allocations: [.allocations[] | {lotNumber, quantity, held}]}'
+
+step "19. ERP documents: an X12 856 ship notice imported (its packing and shipping events anchored), a broken one refused"
+EDI=""
+for candidate in ${TRACERY_SHARED_DATA:+"$TRACERY_SHARED_DATA"} "$PWD/../shared/data" /work/shared/data; do
+  if [ -d "$candidate/edi" ]; then EDI="$candidate/edi"; break; fi
+done
+if [ -n "$EDI" ]; then
+  tracery erp import "${P_ADMIN[@]}" "$EDI/x12/856_4010VICS_SOPI_SSCC_X12Parser-FromGregarican.edi"
+  if tracery erp import "${P_ADMIN[@]}" "$EDI/x12/856_4010_INVALID-mixed-terminators_stupidedi-SH856-fail-2.edi"; then
+    echo "demo: a broken ship notice was imported" >&2; exit 1
+  fi
+  cp "$EDI/edifact/DESADV_D96A_php-edifact-D96ADESADV.edi" "$WORK/inbox/desadv.edi"
+  for _ in $(seq 1 50); do [ -f "$WORK/inbox/imported/desadv.edi" ] && break; sleep 0.2; done
+  echo "the inbox took desadv.edi: $(ls "$WORK/inbox/imported")"
+else
+  echo "(the shared EDI examples are not here; set TRACERY_SHARED_DATA to see this step)"
+fi
+tracery recall "${P_PLAN[@]}" "https://id.gs1.org/01/$FG_GTIN/10/$FG_LOT" --format fsma204 --out "$WORK/recall-fsma204.xlsx"
+
+step "20. The nodes stop; each partner audits its own copy of the ledger"
 tracery devnet down --dir "$DIR"
 for org in grower processor retailer; do
   printf '%-10s ' "$org"; tracery ledger audit --data "$DIR/$org/data"
