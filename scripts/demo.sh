@@ -32,10 +32,13 @@ allow_anonymous true
 persistence true
 persistence_location $WORK/broker/
 max_queued_messages 100000
-pid_file $WORK/broker/mosquitto.pid
-log_dest file $WORK/broker/mosquitto.log
+user root
 CONF
-/usr/sbin/mosquitto -d -c "$WORK/broker/mosquitto.conf"
+/usr/sbin/mosquitto -c "$WORK/broker/mosquitto.conf" > "$WORK/broker/mosquitto.log" 2>&1 &
+echo $! > "$WORK/broker/mosquitto.pid"
+for _ in $(seq 1 100); do
+  (exec 3<> "/dev/tcp/127.0.0.1/$BROKER_PORT") 2> /dev/null && break; sleep 0.05
+done
 jq --arg broker "127.0.0.1:$BROKER_PORT" --arg inbox "$WORK/inbox" \
   '. + {telemetry: {broker: $broker}, erp: {inbox: $inbox}}' "$DIR/processor/node.json" > "$WORK/node.json"
 mv "$WORK/node.json" "$DIR/processor/node.json"
