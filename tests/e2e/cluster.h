@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "http_client.h"
 #include "tracery/core/key_file.h"
 
@@ -142,6 +144,18 @@ class Consortium {
   std::vector<std::string> orgs_;
   std::vector<pid_t> pids_;
 };
+
+// Sends a JSON request, expects HTTP status `expect` (a test failure otherwise, naming the
+// request and the answer) and returns the answer parsed (discarded when not JSON).
+inline nlohmann::json Call(client::HttpClient* c, const std::string& method,
+                           const std::string& target, const nlohmann::json& body, int expect) {
+  auto r = c->Request(method, target, body.is_null() ? "" : body.dump(),
+                      {{"Content-Type", "application/json"}});
+  EXPECT_TRUE(r.ok());
+  if (!r.ok()) return nlohmann::json();
+  EXPECT_EQ(r->status, expect) << method << " " << target << ": " << r->body;
+  return nlohmann::json::parse(r->body, nullptr, false);
+}
 
 inline std::string CheckpointJson(const std::string& event_id, int serial = 1) {
   return nlohmann::json{{"eventID", event_id},

@@ -19,16 +19,6 @@ constexpr char kOwnGln[] = "0614141000012";    // acme's genesis location
 constexpr char kOtherGln[] = "0614141000029";  // beta's
 constexpr int64_t kWeekMs = 7 * 86'400'000LL;
 
-json Call(client::HttpClient* c, const std::string& method, const std::string& target,
-          const json& body, int expect) {
-  auto r = c->Request(method, target, body.is_null() ? "" : body.dump(),
-                      {{"Content-Type", "application/json"}});
-  EXPECT_TRUE(r.ok());
-  if (!r.ok()) return json();
-  EXPECT_EQ(r->status, expect) << method << " " << target << ": " << r->body;
-  return json::parse(r->body, nullptr, false);
-}
-
 json Position(client::HttpClient* c) {
   json p = Call(c, "GET", std::string("/v1/inventory?item=") + kGtin + "&location=" + kOwnGln,
                 json(), 200);

@@ -31,16 +31,6 @@ constexpr char kOwnGln[] = "0614141000012";
 constexpr int64_t kWeekMs = 7 * 86'400'000LL;
 const std::string kEdi = std::string(TRACERY_SHARED_DATA) + "/edi";
 
-json Call(client::HttpClient* c, const std::string& method, const std::string& target,
-          const json& body, int expect) {
-  auto r = c->Request(method, target, body.is_null() ? "" : body.dump(),
-                      {{"Content-Type", "application/json"}});
-  EXPECT_TRUE(r.ok());
-  if (!r.ok()) return json();
-  EXPECT_EQ(r->status, expect) << method << " " << target << ": " << r->body;
-  return json::parse(r->body, nullptr, false);
-}
-
 std::string Text(const std::string& path) {
   auto text = ReadFile(path);
   return text.ok() ? *text : "";
