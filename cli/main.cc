@@ -32,7 +32,7 @@ constexpr const char* kUsage =
     "  events import     capture EPCIS documents (JSON-LD, XML) through a node\n"
     "  verify            is an EPCIS document anchored? (proofs checked offline)\n"
     "  lineage           trace a lot upstream or downstream (table, json, Graphviz dot)\n"
-    "  recall            the recall exposure of a lot (table, json, csv)\n"
+    "  recall            the recall exposure of a lot (table, json, csv, FSMA 204 xlsx)\n"
     "  inventory         inventory positions, lots, stock counts of the node's organisation\n"
     "  holds             list | place | release holds on lots\n"
     "  exceptions        operational exceptions (excursions, stock mismatches, ...)\n"
