@@ -10,6 +10,9 @@
 # to the bound), every run, and the figures of issue 5 beside it, and writes
 # bench/results/telemetry.json.
 #
+# The publisher sends BENCH_FRAME (16) signed batches per MQTT message (a TRF1 frame, as
+# `tracery gateway simulate --frame` does; 1: one envelope per message).
+#
 # usage: bench/telemetry_ingest.sh [--quick]   (--quick: 5,000 batches instead of 20,000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +52,7 @@ runs=()
 for i in $(seq 1 "$RUNS"); do
   log "mosquitto on 127.0.0.1:$PORT; $BATCHES batches of 100 readings, run $i/$RUNS"
   runs+=("$("$BIN/tracery_bench_telemetry" --broker "127.0.0.1:$PORT" --dir "$WORK" \
-    --batches "$BATCHES" --readings 100 --verify-threads 2)")
+    --batches "$BATCHES" --readings 100 --verify-threads 2 --frame "${BENCH_FRAME:-16}")")
 done
 mkdir -p bench/results
 printf '%s\n' "${runs[@]}" | jq -s --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \

@@ -35,7 +35,7 @@ constexpr const char* kHelp =
     "       tracery gateway simulate --broker HOST:PORT --gateway ID --key FILE\n"
     "                                --scenario FILE (--genesis FILE | --genesis-hash HEX)\n"
     "                                [--batch 100] [--buffer DIR] [--timeout 120]\n"
-    "                                [--resend-ms 2000] [--window 2048]\n\n"
+    "                                [--resend-ms 2000] [--window 2048] [--frame 16]\n\n"
     "keygen writes a gateway key (mode 0600) and prints its public key in hex, which the node\n"
     "registers.\n"
     "simulate replays a scenario file (CSV: sensor_id,time,kind,value; time in Unix ms or RFC\n"
@@ -47,7 +47,8 @@ constexpr const char* kHelp =
     "deleted when an acknowledgement on tracery/ack/ID covers it. Unacknowledged batches are\n"
     "published again after --resend-ms without progress, after a reconnect and when the node\n"
     "reports them missing. A restarted simulator resumes from its buffer. At most --window\n"
-    "batches are unacknowledged at once.\n"
+    "batches are unacknowledged at once. New batches go --frame at a time in one MQTT message (a\n"
+    "frame of signed envelopes, each verified on its own); batches published again go alone.\n"
     "Exit codes: 0 everything acknowledged; 1 not everything acknowledged within --timeout\n"
     "seconds; 2 usage or I/O errors.\n";
 
@@ -133,14 +134,15 @@ std::string BufferKey(uint64_t seq) {
 class Simulator {
  public:
   Simulator(std::string gateway, PrivateKey key, Hash32 genesis, std::vector<Reading> readings,
-            size_t batch_size, size_t window, int resend_ms)
+            size_t batch_size, size_t window, int resend_ms, size_t frame)
       : gateway_(std::move(gateway)),
         key_(std::move(key)),
         genesis_(genesis),
         readings_(std::move(readings)),
         batch_size_(batch_size),
         window_(window),
-        resend_ms_(resend_ms) {}
+        resend_ms_(resend_ms),
+        frame_(frame) {}
 
   Status OpenBuffer(const std::string& dir, const Hash32& scenario_hash) {
     ASSIGN_OR_RETURN(db_, OpenLevelDb(dir, "gateway buffer"));
@@ -243,10 +245,13 @@ class Simulator {
  private:
   void Publish(uint64_t seq, const std::string& envelope, bool again = false) {
     (void)seq;
-    // A failed publish (no connection) is retried by the resend timer or the reconnect.
-    if (mqtt_->Publish(scm_core::TelemetryTopic(gateway_), envelope, 1).ok()) {
-      ++published_;
-      if (again) ++republished_;
+    PublishPayload(envelope, 1, again);
+  }
+  // A failed publish (no connection) is retried by the resend timer or the reconnect.
+  void PublishPayload(const std::string& payload, size_t batches, bool again) {
+    if (mqtt_->Publish(scm_core::TelemetryTopic(gateway_), payload, 1).ok()) {
+      published_ += batches;
+      if (again) republished_ += batches;
     }
   }
 
@@ -277,10 +282,16 @@ class Simulator {
       sync.sync = true;  // durable before it is published
       RETURN_IF_ERROR(FromLevelDb(db_->Write(sync, &wb), "write gateway buffer"));
       progress_ = p;
-      for (auto& [seq, envelope] : made) {
-        Publish(seq, envelope);
-        unacked_.emplace(seq, std::move(envelope));
+      // New batches go out frame_ at a time in one MQTT message (a frame); what is published
+      // again goes alone.
+      for (size_t i = 0; i < made.size(); i += frame_) {
+        std::vector<std::string_view> envelopes;
+        for (size_t j = i; j < std::min(made.size(), i + frame_); ++j) envelopes.push_back(made[j].second);
+        PublishPayload(envelopes.size() == 1 ? std::string(envelopes[0])
+                                             : scm_core::EncodeFrame(envelopes),
+                       envelopes.size(), false);
       }
+      for (auto& [seq, envelope] : made) unacked_.emplace(seq, std::move(envelope));
     }
     return Status::Ok();
   }
@@ -304,6 +315,7 @@ class Simulator {
   const size_t batch_size_;
   const size_t window_;
   const int resend_ms_;
+  const size_t frame_;  // new batches per MQTT message
   std::unique_ptr<leveldb::DB> db_;
   Progress progress_;
   std::map<uint64_t, std::string> unacked_;  // sequence -> envelope, all in the buffer
@@ -361,7 +373,8 @@ int SimulateCommand(const Args& args) {
   auto timeout_s = Number(args, "timeout", 120, 1, 86400);
   auto resend_ms = Number(args, "resend-ms", 2000, 50, 600000);
   auto window = Number(args, "window", 2048, 1, kMaxWindow);
-  for (const auto* r : {&batch, &timeout_s, &resend_ms, &window}) {
+  auto frame = Number(args, "frame", 16, 1, scm_core::kMaxFrameEnvelopes);
+  for (const auto* r : {&batch, &timeout_s, &resend_ms, &window, &frame}) {
     if (!r->ok()) return Fail(r->status());
   }
   auto genesis = GenesisHashOf(args);
@@ -375,7 +388,8 @@ int SimulateCommand(const Args& args) {
 
   const auto start = Clock::now();
   Simulator sim(*gateway, *key, *genesis, std::move(readings).value(), static_cast<size_t>(*batch),
-                static_cast<size_t>(*window), static_cast<int>(*resend_ms));
+                static_cast<size_t>(*window), static_cast<int>(*resend_ms),
+                static_cast<size_t>(*frame));
   const std::string buffer = args.Get("buffer", "./gateway-" + *gateway + ".buffer");
   if (Status st = sim.OpenBuffer(buffer, Sha256(*scenario_text)); !st.ok()) return Fail(st);
   auto client = node::MqttClient::Start(
@@ -411,7 +425,7 @@ int GatewayCommand(const Argv& argv) {
   if (auto help = HelpForSubcommand(argv, kHelp)) return *help;
   auto args = Args::Parse(Argv(argv.begin() + 1, argv.end()),
                           {"out", "broker", "gateway", "key", "scenario", "genesis", "genesis-hash",
-                           "batch", "buffer", "timeout", "resend-ms", "window"},
+                           "batch", "buffer", "timeout", "resend-ms", "window", "frame"},
                           {"help"});
   if (!args.ok()) return Fail(args.status());
   if (args->Has("help")) return PrintHelp(kHelp);

@@ -125,7 +125,18 @@ TelemetryService::~TelemetryService() {
 
 void TelemetryService::OnMessage(const std::string& topic, std::string payload) {
   counters_->received++;
-  received_->Push(Message{next_index_++, topic, std::move(payload)});
+  auto envelopes = scm_core::SplitFrame(payload);
+  if (!envelopes.ok()) {
+    counters_->malformed++;
+    return;
+  }
+  if (envelopes->size() == 1 && envelopes->front().size() == payload.size()) {
+    received_->Push(Message{next_index_++, topic, std::move(payload)});
+    return;
+  }
+  for (std::string_view e : *envelopes) {
+    received_->Push(Message{next_index_++, topic, std::string(e)});
+  }
 }
 
 void TelemetryService::RefreshSnapshot() {

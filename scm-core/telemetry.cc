@@ -108,6 +108,7 @@ namespace {
 
 constexpr std::string_view kBatchMagic = "TRT1";
 constexpr std::string_view kEnvelopeMagic = "TRE1";
+constexpr std::string_view kFrameMagic = "TRF1";
 constexpr std::string_view kGatewayRecordMagic = "TRG1";
 constexpr std::string_view kSensorRecordMagic = "TRS1";
 
@@ -255,6 +256,36 @@ Result<SignedBatch> DecodeEnvelope(std::string_view envelope) {
   r.Bytes(kEd25519SignatureSize, &signed_batch.signature, "signature");
   RETURN_IF_ERROR(r.Finish());
   return signed_batch;
+}
+
+std::string EncodeFrame(const std::vector<std::string_view>& envelopes) {
+  TRACERY_CHECK(!envelopes.empty() && envelopes.size() <= kMaxFrameEnvelopes);
+  std::string out;
+  out.append(kFrameMagic);
+  PutBe32(&out, static_cast<uint32_t>(envelopes.size()));
+  for (std::string_view e : envelopes) codec::PutLong(&out, e);
+  return out;
+}
+
+Result<std::vector<std::string_view>> SplitFrame(std::string_view payload) {
+  if (payload.substr(0, 4) != kFrameMagic) return std::vector<std::string_view>{payload};
+  codec::Reader r(payload, "frame");
+  std::string_view magic;
+  uint32_t count = 0;
+  r.Bytes(4, &magic, "magic");
+  if (r.U32(&count, "count") && (count == 0 || count > kMaxFrameEnvelopes)) {
+    return r.Fail("count " + std::to_string(count) + ": 1 to " +
+                  std::to_string(kMaxFrameEnvelopes) + " envelopes");
+  }
+  std::vector<std::string_view> out;
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string_view e;
+    if (!r.Long(&e, "envelope")) break;
+    if (e.size() > kMaxEnvelopeBytes) return r.Fail("an envelope over the size limit");
+    out.push_back(e);
+  }
+  RETURN_IF_ERROR(r.Finish());
+  return out;
 }
 
 Result<std::string> SignBatch(const TelemetryBatch& batch, const PrivateKey& key,

@@ -100,6 +100,34 @@ TEST(TelemetryWire, BadBytesGetSpecificErrors) {
   EXPECT_EQ(DecodeEnvelope(good).status().code(), Code::kUnauthenticated);
 }
 
+TEST(TelemetryWire, FramesCarrySeveralEnvelopesAndRefuseDamage) {
+  std::vector<std::string> envelopes;
+  for (uint64_t seq = 1; seq <= 3; ++seq) {
+    envelopes.push_back(SignBatch(MakeBatch("gw-1", seq, 4), Key(1), Genesis(7)).value());
+  }
+  const std::string frame = EncodeFrame({envelopes[0], envelopes[1], envelopes[2]});
+  auto split = SplitFrame(frame);
+  ASSERT_TRUE(split.ok()) << split.status().ToString();
+  ASSERT_EQ(split->size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ((*split)[i], envelopes[i]);
+  // A lone envelope is its own frame of one.
+  auto alone = SplitFrame(envelopes[0]);
+  ASSERT_TRUE(alone.ok());
+  ASSERT_EQ(alone->size(), 1u);
+  EXPECT_EQ(alone->front(), envelopes[0]);
+  // Every truncation, a trailing byte and bad counts are refused.
+  for (size_t n = 4; n < frame.size(); n += 7) {
+    EXPECT_FALSE(SplitFrame(frame.substr(0, n)).ok()) << n;
+  }
+  EXPECT_FALSE(SplitFrame(frame + "x").ok());
+  std::string zero = frame.substr(0, 4) + std::string(4, '\0');
+  EXPECT_FALSE(SplitFrame(zero).ok());
+  std::string many = frame.substr(0, 4) + std::string("\x00\x00\x01\x00", 4) + frame.substr(8);
+  auto refused = SplitFrame(many);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("count"), std::string::npos);
+}
+
 class Verify : public ::testing::Test {
  protected:
   void SetUp() override {

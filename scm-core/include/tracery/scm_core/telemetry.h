@@ -71,6 +71,14 @@ std::string EncodeEnvelope(std::string_view batch_bytes, std::string_view signat
 // A payload holding a bare batch (no envelope) is refused as Unauthenticated ("unsigned");
 // anything else that is not an envelope as InvalidArgument.
 Result<SignedBatch> DecodeEnvelope(std::string_view envelope);
+// A frame: several signed envelopes in one MQTT message (docs/formats/telemetry.md), so that
+// the broker's and the client's cost per message is paid once for up to kMaxFrameEnvelopes
+// batches. Each envelope inside is verified on its own, exactly as if it came alone.
+inline constexpr size_t kMaxFrameEnvelopes = 64;
+std::string EncodeFrame(const std::vector<std::string_view>& envelopes);
+// The envelopes of an MQTT payload: those of a frame ("TRF1"), or the payload itself when it
+// is not a frame. A damaged frame (lengths, count, trailing bytes) is InvalidArgument.
+Result<std::vector<std::string_view>> SplitFrame(std::string_view payload);
 // Encodes and signs: the envelope bytes a gateway publishes.
 Result<std::string> SignBatch(const TelemetryBatch& batch, const PrivateKey& key,
                               const Hash32& genesis_hash);
