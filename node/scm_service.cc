@@ -239,7 +239,9 @@ void ScmService::OnExcursion(const scm_core::ExcursionEvent& e) {
   x.reference = marker;
   // 4. A rule flags the lot for inspection: the hold (5. sellable drops; 7. its allocations are
   // held), then the exception, both announced to the ERP outbox.
-  if (opened && !e.gtin.empty() && !e.lot.empty()) {
+  // A lot already held everywhere (an earlier excursion, or this one delivered again after a
+  // crash) is not held twice.
+  if (opened && !e.gtin.empty() && !e.lot.empty() && !operations_->IsHeld(e.gtin, e.lot, "")) {
     auto hold = PlaceHold(e.gtin, e.lot, "", "temperature_excursion", "rule:" + e.rule);
     if (!hold.ok()) {
       std::fprintf(stderr, "traceryd: excursion %s: hold not placed: %s\n", marker.c_str(),
@@ -247,6 +249,8 @@ void ScmService::OnExcursion(const scm_core::ExcursionEvent& e) {
     }
   }
   auto raised = RaiseException(x, opened ? "exception_raised" : "exception_info");
+  // A recovery is information: recorded (and announced) closed.
+  if (raised.ok() && !opened) (void)operations_->CloseException(raised->id);
   if (!raised.ok()) {
     std::fprintf(stderr, "traceryd: excursion %s: exception not stored: %s\n", marker.c_str(),
                  raised.status().ToString().c_str());

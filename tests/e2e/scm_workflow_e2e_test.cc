@@ -231,6 +231,9 @@ TEST_F(ScmWorkflow, ColdChainExcursionFromSensorToHoldAnchorAndErp) {
     excursion_exception |= e["type"] == "temperature_excursion" && e.value("lotNumber", "") == "L1";
   }
   EXPECT_TRUE(excursion_exception) << exceptions.dump();
+  for (const json& e : exceptions["exceptions"]) {
+    EXPECT_NE(e["type"], "temperature_recovered") << "a recovery is recorded closed";
+  }
   ASSERT_TRUE(testing::WaitFor([&] {
     for (const testing::Received& r : erp.received()) {
       if (r.body.find("temperature_excursion") != std::string::npos) return true;
