@@ -245,6 +245,14 @@ HttpResponse Api::Handle(const HttpRequest& request) {
     const std::optional<PeerStats> peers = node_->peer_stats();
     r.body = m.Render(node_->ledger().head().height, node_->pending(),
                       peers ? &*peers : nullptr);
+    {
+      const WebhookSenderStats w = node_->event_log().sender->stats();
+      r.body += "# HELP tracery_webhook_deliveries_total Webhook deliveries by outcome.\n"
+                "# TYPE tracery_webhook_deliveries_total counter\n"
+                "tracery_webhook_deliveries_total{outcome=\"delivered\"} " + std::to_string(w.delivered) + "\n"
+                "tracery_webhook_deliveries_total{outcome=\"failed_attempt\"} " + std::to_string(w.failed_attempts) + "\n"
+                "tracery_webhook_deliveries_total{outcome=\"dead_lettered\"} " + std::to_string(w.dead_lettered) + "\n";
+    }
     if (TelemetryService* t = node_->telemetry()) {
       const TelemetryCounters c = t->counters();
       const std::pair<const char*, uint64_t> counters[] = {

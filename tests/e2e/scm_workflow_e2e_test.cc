@@ -240,6 +240,13 @@ TEST_F(ScmWorkflow, ColdChainExcursionFromSensorToHoldAnchorAndErp) {
     }
     return false;
   }));
+  auto metrics = admin_->Request("GET", "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_NE(metrics->body.find("tracery_telemetry_batches_total{outcome=\"accepted\"}"),
+            std::string::npos);
+  EXPECT_EQ(metrics->body.find("tracery_webhook_deliveries_total{outcome=\"delivered\"} 0\n"),
+            std::string::npos);  // the exceptions were delivered
+  EXPECT_NE(metrics->body.find("tracery_telemetry_mqtt_connected 1"), std::string::npos);
   bool outbox_hold = false, outbox_exception = false;
   for (const auto& f : std::filesystem::directory_iterator(net_.org_dir(0) + "/data/erp/outbox")) {
     const std::string text = Text(f.path().string());
