@@ -110,7 +110,7 @@ int Main(int argc, char** argv) {
   const auto batches = static_cast<uint64_t>(flags.Int("batches", 20000));
   const auto per_batch = static_cast<size_t>(flags.Int("readings", 100));
   const auto sensors = static_cast<size_t>(flags.Int("sensors", 100));
-  const auto verify_threads = static_cast<size_t>(flags.Int("verify-threads", 2));
+  const auto verify_threads = static_cast<size_t>(flags.Int("verify-threads", 4));
   // Signed batches per MQTT message (a frame, as `tracery gateway simulate --frame` sends).
   const auto frame = static_cast<size_t>(flags.Int("frame", 16));
 

@@ -3,7 +3,7 @@
 # loopback port (persistence on, per-client queue of 1,000,000 messages, 1,000 in flight) and
 # runs tracery_bench_telemetry, which signs every batch (100 readings) before the timed windows
 # and measures in the same run: what a plain mosquitto_sub receives from the same publisher,
-# signed batches through MQTT + Ed25519 check (2 threads) + dedup + rules + synced store up to
+# signed batches through MQTT + Ed25519 check (4 threads) + dedup + rules + synced store up to
 # the node's acknowledgement of the last batch, and the 1- and 2-thread Ed25519 verify rates.
 # The 2-thread verify rate is measured just before and just after the ingest (their mean is
 # the bound). BENCH_RUNS (3) runs; prints one JSON document with the median run (by the ratio
@@ -11,7 +11,8 @@
 # bench/results/telemetry.json.
 #
 # The publisher sends BENCH_FRAME (16) signed batches per MQTT message (a TRF1 frame, as
-# `tracery gateway simulate --frame` does; 1: one envelope per message).
+# `tracery gateway simulate --frame` does; 1: one envelope per message); the node verifies on
+# BENCH_VERIFY_THREADS (4, the node's default) threads.
 #
 # usage: bench/telemetry_ingest.sh [--quick]   (--quick: 5,000 batches instead of 20,000)
 set -euo pipefail
@@ -52,7 +53,7 @@ runs=()
 for i in $(seq 1 "$RUNS"); do
   log "mosquitto on 127.0.0.1:$PORT; $BATCHES batches of 100 readings, run $i/$RUNS"
   runs+=("$("$BIN/tracery_bench_telemetry" --broker "127.0.0.1:$PORT" --dir "$WORK" \
-    --batches "$BATCHES" --readings 100 --verify-threads 2 --frame "${BENCH_FRAME:-16}")")
+    --batches "$BATCHES" --readings 100 --verify-threads "${BENCH_VERIFY_THREADS:-4}" --frame "${BENCH_FRAME:-16}")")
 done
 mkdir -p bench/results
 printf '%s\n' "${runs[@]}" | jq -s --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
