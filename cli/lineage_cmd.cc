@@ -53,16 +53,6 @@ std::string Quoted(const std::string& s) {
   return out + "\"";
 }
 
-std::string Csv(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::optional<int> Fetch(const Args& args, const std::string& target, json* out) {
   return CallNode(args, "GET", target, "", "", out);
 }
@@ -171,15 +161,15 @@ int Recall(const Args& args) {
   if (*format == "csv") {
     std::printf("identifier,depth,disposition,event_id,event_time,biz_step,org,sources,destinations\n");
     for (const json& e : x["exposed"]) {
-      const std::string head = Csv(e["id"]) + "," + std::to_string(e["depth"].get<unsigned>()) +
-                               "," + Csv(Short(e.value("disposition", "")));
+      const std::string head = CsvField(e["id"].get<std::string>()) + "," + std::to_string(e["depth"].get<unsigned>()) +
+                               "," + CsvField(Short(e.value("disposition", "")));
       if (e["handoffs"].empty()) std::printf("%s,,,,,,\n", head.c_str());
       for (const json& i : e["handoffs"]) {
         const json& h = handoffs[i.get<size_t>()];
-        std::printf("%s,%s,%s,%s,%s,%s,%s\n", head.c_str(), Csv(h["eventID"]).c_str(),
-                    Csv(h["eventTime"]).c_str(), Csv(Short(h.value("bizStep", ""))).c_str(),
-                    Csv(h["org"]).c_str(), Csv(Parties(h["sources"])).c_str(),
-                    Csv(Parties(h["destinations"])).c_str());
+        std::printf("%s,%s,%s,%s,%s,%s,%s\n", head.c_str(), CsvField(h["eventID"].get<std::string>()).c_str(),
+                    CsvField(h["eventTime"].get<std::string>()).c_str(), CsvField(Short(h.value("bizStep", ""))).c_str(),
+                    CsvField(h["org"].get<std::string>()).c_str(), CsvField(Parties(h["sources"])).c_str(),
+                    CsvField(Parties(h["destinations"])).c_str());
       }
     }
     return kExitOk;

@@ -104,12 +104,19 @@ json ProofResponse(const ledger::ProofBundle& proof, const ledger::Genesis& gene
 
 HttpResponse Problem(int status, const std::string& slug, const std::string& title,
                      const std::string& detail) {
+  return Problem(status, slug, title, detail, {});
+}
+
+HttpResponse Problem(int status, const std::string& slug, const std::string& title,
+                     const std::string& detail,
+                     const std::vector<std::pair<std::string, std::string>>& members) {
   HttpResponse r;
   r.status = status;
   r.content_type = "application/problem+json";
-  r.body = json{{"type", "/problems/" + slug}, {"title", title}, {"status", status},
-                {"detail", detail}}
-               .dump();
+  json body{{"type", "/problems/" + slug}, {"title", title}, {"status", status},
+            {"detail", detail}};
+  for (const auto& [name, value] : members) body[name] = value;
+  r.body = body.dump();
   return r;
 }
 
@@ -167,6 +174,13 @@ std::optional<HttpResponse> Api::WaitForIndexes(const char* index) {
                  std::string(index) + " has not caught up with the ledger yet; retry");
 }
 
+HttpResponse MethodNotAllowed(const std::string& allowed) {
+  HttpResponse r = Problem(405, "method-not-allowed", "Method not allowed",
+                           "this resource accepts " + allowed);
+  r.headers.emplace_back("Allow", allowed);
+  return r;
+}
+
 bool PathIs(const std::vector<std::string>& seg, std::initializer_list<const char*> parts) {
   if (seg.size() != parts.size()) return false;
   size_t i = 0;
@@ -213,10 +227,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
 
   auto only = [&](const char* allowed) -> std::optional<HttpResponse> {
     if (method == allowed) return std::nullopt;
-    HttpResponse r = Problem(405, "method-not-allowed", "Method not allowed",
-                             std::string("this resource accepts ") + allowed);
-    r.headers.emplace_back("Allow", allowed);
-    return r;
+    return MethodNotAllowed(allowed);
   };
   if (is({"readyz"})) {
     if (auto r = only("GET")) return finish(*r);

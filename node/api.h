@@ -45,6 +45,12 @@ bool PathIs(const std::vector<std::string>& seg, std::initializer_list<const cha
 // An RFC 9457 problem+json response.
 HttpResponse Problem(int status, const std::string& slug, const std::string& title,
                      const std::string& detail);
+// The same with further string members (e.g. "field" and "rule" of a refused document).
+HttpResponse Problem(int status, const std::string& slug, const std::string& title,
+                     const std::string& detail,
+                     const std::vector<std::pair<std::string, std::string>>& members);
+// 405 with the Allow header: `allowed` is what the resource accepts ("GET", "GET, POST").
+HttpResponse MethodNotAllowed(const std::string& allowed);
 // The HTTP status and problem type for a Status code.
 HttpResponse ProblemFromStatus(const Status& status);
 

@@ -164,7 +164,9 @@ Result<CaptureJob> Capture::Run(const std::string& org, const std::vector<epcis:
         scm.policy().Decide(c.checkpoint.type(), c.checkpoint.biz_step(), c.checkpoint.disposition());
     if (d.anchor || always_anchor) continue;
     job.events[c.event].kept_off_chain = d.reason;
-    ASSIGN_OR_RETURN(bool stored, node_->blobs().Contains(Sha256(c.payload)));
+    // The checkpoint carries the payload's SHA-256 already.
+    ASSIGN_OR_RETURN(Hash32 payload_hash, HashFromBytes(c.checkpoint.payload_hash()));
+    ASSIGN_OR_RETURN(bool stored, node_->blobs().Contains(payload_hash));
     if (!stored) fresh.push_back(c.checkpoint);
   }
   // Payloads first: a checkpoint is never anchored without its payload kept here. Storing one

@@ -14,17 +14,8 @@ namespace {
 using nlohmann::json;
 
 HttpResponse ValidationProblem(const epcis::Problem& p) {
-  HttpResponse r;
-  r.status = 400;
-  r.content_type = "application/problem+json";
-  r.body = json{{"type", "/problems/epcis-validation"},
-                {"title", "The EPCIS document is not valid"},
-                {"status", 400},
-                {"detail", p.ToString()},
-                {"field", p.field},
-                {"rule", p.rule}}
-               .dump();
-  return r;
+  return Problem(400, "epcis-validation", "The EPCIS document is not valid", p.ToString(),
+                 {{"field", p.field}, {"rule", p.rule}});
 }
 
 HttpResponse WriteForbidden(const std::string& who, Role role) {

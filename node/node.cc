@@ -90,10 +90,10 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config) {
   }
   ASSIGN_OR_RETURN(node->event_log_, EventLogService::Open(config.data_dir));
   ASSIGN_OR_RETURN(node->scm_,
-                   ScmService::Open(config, std::move(own_glns), node->event_log_->log.get()));
+                   ScmService::Open(config, std::move(own_glns), node->event_log_->log.get(),
+                                    node->blobs_.get()));
   ASSIGN_OR_RETURN(node->capture_, Capture::Open(node.get(), config.data_dir + "/capture"));
   Node* raw = node.get();
-  node->scm_->SetBlobStore(node->blobs_.get());
   node->scm_->SetCapture([raw](const std::vector<std::string>& texts) -> Result<nlohmann::json> {
     std::vector<epcis::Event> events;
     for (const std::string& text : texts) {

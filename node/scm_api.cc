@@ -168,17 +168,8 @@ HttpResponse ErpRefusal(const Status& status, const scm_core::ErpProblem& proble
   if (status.code() != Code::kInvalidArgument || problem.rule.empty()) {
     return ProblemFromStatus(status);
   }
-  HttpResponse r;
-  r.status = 400;
-  r.content_type = "application/problem+json";
-  r.body = json{{"type", "/problems/erp-document-invalid"},
-                {"title", "The ERP document is not valid"},
-                {"status", 400},
-                {"detail", problem.ToString()},
-                {"where", problem.where},
-                {"rule", problem.rule}}
-               .dump();
-  return r;
+  return Problem(400, "erp-document-invalid", "The ERP document is not valid", problem.ToString(),
+                 {{"where", problem.where}, {"rule", problem.rule}});
 }
 
 }  // namespace
@@ -208,12 +199,6 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
     return it == query.end() ? std::string() : it->second;
   };
   auto is = [&](std::initializer_list<const char*> parts) { return PathIs(seg, parts); };
-  auto not_allowed = [&](const char* allowed) {
-    HttpResponse r = Problem(405, "method-not-allowed", "Method not allowed",
-                             std::string("this resource accepts ") + allowed);
-    r.headers.emplace_back("Allow", allowed);
-    return r;
-  };
   const bool write = method != "GET";
   if (write && !CanPlan(who.role) && !is({"v1", "replenishment", "recommendations"})) {
     return Problem(403, "forbidden", "Forbidden",
@@ -223,7 +208,7 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
   const std::string actor = who.name + "@" + who.org;
 
   if (is({"v1", "inventory"})) {
-    if (method != "GET") return not_allowed("GET");
+    if (method != "GET") return MethodNotAllowed("GET");
     json positions = json::array();
     for (const InventoryPosition& p : ops.Positions(q("item"), q("location"))) {
       positions.push_back(scm_core::ToJson(p));
@@ -231,7 +216,7 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
     return JsonResponse(200, {{"positions", positions}});
   }
   if (is({"v1", "inventory", "lots"})) {
-    if (method != "GET") return not_allowed("GET");
+    if (method != "GET") return MethodNotAllowed("GET");
     if (q("item").empty() || q("location").empty()) {
       return ProblemFromStatus(InvalidArgument("item and location are required"));
     }
@@ -242,7 +227,7 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
     return JsonResponse(200, {{"lots", lots}});
   }
   if (is({"v1", "inventory", "counts"})) {
-    if (method != "POST") return not_allowed("POST");
+    if (method != "POST") return MethodNotAllowed("POST");
     auto body = JsonBody(request);
     if (!body.ok()) return ProblemFromStatus(body.status());
     const json counts = body->value("counts", json());
@@ -303,7 +288,7 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
       for (const scm_core::Order& o : ops.Orders(kind)) orders.push_back(scm_core::ToJson(o));
       return JsonResponse(200, {{"orders", orders}});
     }
-    if (method != "POST") return not_allowed("GET, POST");
+    if (method != "POST") return MethodNotAllowed("GET, POST");
     auto body = JsonBody(request);
     if (!body.ok()) return ProblemFromStatus(body.status());
     auto order = scm_core::OrderFromJson(*body);
@@ -325,7 +310,7 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
     return r;
   }
   if (is({"v1", "orders", "*"})) {
-    if (method != "GET") return not_allowed("GET");
+    if (method != "GET") return MethodNotAllowed("GET");
     auto order = ops.GetOrder(seg[2]);
     if (!order.ok()) return ProblemFromStatus(order.status());
     json out = scm_core::ToJson(*order);
@@ -335,13 +320,13 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
     return JsonResponse(200, out);
   }
   if (is({"v1", "shipments"})) {
-    if (method != "GET") return not_allowed("GET");
+    if (method != "GET") return MethodNotAllowed("GET");
     json shipments = json::array();
     for (const scm_core::Shipment& s : ops.Shipments()) shipments.push_back(scm_core::ToJson(s));
     return JsonResponse(200, {{"shipments", shipments}});
   }
   if (is({"v1", "shipments", "*"})) {
-    if (method != "GET") return not_allowed("GET");
+    if (method != "GET") return MethodNotAllowed("GET");
     auto shipment = ops.GetShipment(seg[2]);
     if (!shipment.ok()) return ProblemFromStatus(shipment.status());
     return JsonResponse(200, scm_core::ToJson(*shipment));
@@ -352,7 +337,7 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
       for (const scm_core::Hold& h : ops.Holds(q("active") == "true")) holds.push_back(HoldJson(h));
       return JsonResponse(200, {{"holds", holds}});
     }
-    if (method != "POST") return not_allowed("GET, POST");
+    if (method != "POST") return MethodNotAllowed("GET, POST");
     auto body = JsonBody(request);
     if (!body.ok()) return ProblemFromStatus(body.status());
     auto gtin = StringMember(*body, "gtin", true);
@@ -369,7 +354,7 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
     return r;
   }
   if (is({"v1", "holds", "*", "release"})) {
-    if (method != "POST") return not_allowed("POST");
+    if (method != "POST") return MethodNotAllowed("POST");
     auto body = JsonBody(request);
     if (!body.ok()) return ProblemFromStatus(body.status());
     auto reason = StringMember(*body, "reason", true);
@@ -379,7 +364,7 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
     return JsonResponse(200, HoldJson(*hold));
   }
   if (is({"v1", "exceptions"})) {
-    if (method != "GET") return not_allowed("GET");
+    if (method != "GET") return MethodNotAllowed("GET");
     json list = json::array();
     for (const scm_core::ExceptionRecord& e : ops.Exceptions(q("open") == "true")) {
       list.push_back(ExceptionJson(e));
@@ -387,7 +372,7 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
     return JsonResponse(200, {{"exceptions", list}});
   }
   if (is({"v1", "exceptions", "*", "close"})) {
-    if (method != "POST") return not_allowed("POST");
+    if (method != "POST") return MethodNotAllowed("POST");
     auto e = ops.CloseException(seg[2]);
     if (!e.ok()) return ProblemFromStatus(e.status());
     return JsonResponse(200, ExceptionJson(*e));
@@ -400,7 +385,7 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
       for (const scm_core::Party& p : ops.Parties()) parties.push_back(scm_core::ToJson(p));
       return JsonResponse(200, {{"items", items}, {"locations", locations}, {"parties", parties}});
     }
-    if (method != "POST") return not_allowed("GET, POST");
+    if (method != "POST") return MethodNotAllowed("GET, POST");
     if (!request.content_type.starts_with("application/json")) {
       // CSV master data (docs/formats/erp.md: items, locations, parties).
       scm_core::ErpProblem problem;
@@ -441,7 +426,7 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
                               {"parties", parties.size()}});
   }
   if (is({"v1", "erp", "documents"})) {
-    if (method != "POST") return not_allowed("POST");
+    if (method != "POST") return MethodNotAllowed("POST");
     if (!CanWrite(who.role)) {
       return Problem(403, "forbidden", "Forbidden",
                      "principal '" + who.name + "' has role '" + RoleName(who.role) +
@@ -455,7 +440,7 @@ HttpResponse Api::HandleScm(const Principal& who, const HttpRequest& request,
     return JsonResponse(201, *summary);
   }
   if (is({"v1", "replenishment", "recommendations"})) {
-    if (method != "POST") return not_allowed("POST");
+    if (method != "POST") return MethodNotAllowed("POST");
     if (!CanPlan(who.role)) {
       return Problem(403, "forbidden", "Forbidden",
                      "principal '" + who.name + "' has role '" + RoleName(who.role) +

@@ -14,8 +14,9 @@ namespace tracery::node {
 
 Result<std::unique_ptr<ScmService>> ScmService::Open(const NodeConfig& config,
                                                      std::set<std::string> own_glns,
-                                                     scm_core::EventLog* event_log) {
-  TRACERY_CHECK(event_log != nullptr);
+                                                     scm_core::EventLog* event_log,
+                                                     offchain_store::BlobStore* blobs) {
+  TRACERY_CHECK(event_log != nullptr && blobs != nullptr);
   const std::string outbox = config.data_dir + "/erp/outbox";
   std::error_code ec;
   std::filesystem::create_directories(outbox, ec);
@@ -29,16 +30,19 @@ Result<std::unique_ptr<ScmService>> ScmService::Open(const NodeConfig& config,
                                                                config.anchoring_dispositions));
   }
   return std::unique_ptr<ScmService>(new ScmService(std::move(operations), std::move(policy),
-                                                    std::move(own_glns), event_log, outbox));
+                                                    std::move(own_glns), event_log, blobs,
+                                                    outbox));
 }
 
 ScmService::ScmService(std::unique_ptr<scm_core::Operations> operations,
                        scm_core::AnchoringPolicy policy, std::set<std::string> own_glns,
-                       scm_core::EventLog* event_log, std::string outbox_dir)
+                       scm_core::EventLog* event_log, offchain_store::BlobStore* blobs,
+                       std::string outbox_dir)
     : operations_(std::move(operations)),
       policy_(std::move(policy)),
       own_glns_(std::move(own_glns)),
       event_log_(event_log),
+      blobs_(blobs),
       outbox_dir_(std::move(outbox_dir)) {}
 
 ScmService::~ScmService() = default;
@@ -70,16 +74,6 @@ void ScmService::Publish(const std::string& topic, const std::string& type,
 }
 
 namespace {
-
-std::string CsvField(const std::string& v) {
-  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 std::string CsvLine(const std::vector<std::string>& fields) {
   std::string line;
@@ -171,7 +165,7 @@ nlohmann::json ExcursionEpcisEvent(const scm_core::ExcursionEvent& e) {
   if (!opened) metadata["endTime"] = FormatRfc3339Utc(e.end_ms);
   json report{{"type", "gs1:Temperature"},
               {"exception", "ALARM_CONDITION"},
-              {"maxValue", std::stod(Celsius(e.peak_milli))},
+              {"maxValue", static_cast<double>(e.peak_milli) / 1000},
               {"uom", "CEL"}};
   json event{{"type", "ObjectEvent"},
              {"action", "OBSERVE"},
@@ -291,10 +285,7 @@ Result<nlohmann::json> ScmService::ImportErp(std::string_view bytes, scm_core::E
     c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a')
         : ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_') ? c : '-';
   }
-  Hash32 document_hash = Sha256(bytes);
-  if (blobs_ != nullptr) {
-    ASSIGN_OR_RETURN(document_hash, blobs_->Put(bytes, type.substr(0, 64)));
-  }
+  ASSIGN_OR_RETURN(const Hash32 document_hash, blobs_->Put(bytes, type.substr(0, 64)));
   RETURN_IF_ERROR(operations_->UpsertMasterData(doc.items, doc.locations, doc.parties));
   for (const scm_core::Order& o : doc.orders) RETURN_IF_ERROR(operations_->AddOrder(o).status());
   for (const scm_core::Shipment& s : doc.shipments) RETURN_IF_ERROR(operations_->AddShipment(s));

@@ -47,7 +47,8 @@ class ScmService final : public ExcursionSink {
   // operates (from the genesis).
   static Result<std::unique_ptr<ScmService>> Open(const NodeConfig& config,
                                                   std::set<std::string> own_glns,
-                                                  scm_core::EventLog* event_log);
+                                                  scm_core::EventLog* event_log,
+                                                  offchain_store::BlobStore* blobs);
   ~ScmService();
 
   scm_core::Operations& operations() { return *operations_; }
@@ -84,7 +85,7 @@ class ScmService final : public ExcursionSink {
   // answers with. `source` names where it came from (api, inbox:<file>).
   Result<nlohmann::json> ImportErp(std::string_view bytes, scm_core::ErpFormatHint hint,
                                    const std::string& source, scm_core::ErpProblem* problem);
-  void SetBlobStore(offchain_store::BlobStore* blobs) { blobs_ = blobs; }
+
 
   // ExcursionSink. An opened excursion: published as shipment_temperature_exceeded, an exception
   // raised, the lot (or shipment) put on hold for inspection, and an EPCIS ObjectEvent anchored
@@ -96,7 +97,7 @@ class ScmService final : public ExcursionSink {
  private:
   ScmService(std::unique_ptr<scm_core::Operations> operations, scm_core::AnchoringPolicy policy,
              std::set<std::string> own_glns, scm_core::EventLog* event_log,
-             std::string outbox_dir);
+             offchain_store::BlobStore* blobs, std::string outbox_dir);
   void Announce(const scm_core::Hold& hold, const std::string& type);
   // Writes <outbox>/<name>.csv atomically (a header row and one record).
   void WriteOutbox(const std::string& name, const std::vector<std::string>& header,
@@ -108,7 +109,7 @@ class ScmService final : public ExcursionSink {
   scm_core::EventLog* const event_log_;
   AnchorFn anchor_;
   CaptureFn capture_;
-  offchain_store::BlobStore* blobs_ = nullptr;
+  offchain_store::BlobStore* const blobs_;
   std::mutex import_mu_;  // one ERP import at a time (its existence checks, then its writes)
   const std::string outbox_dir_;
 };

@@ -64,7 +64,7 @@ HttpResponse Api::HandleGateways(const Principal& who, const HttpRequest& reques
       }
       return JsonResponse(200, {{"gateways", list}});
     }
-    if (request.method != "POST") return Problem(405, "method-not-allowed", "Method not allowed", "GET or POST");
+    if (request.method != "POST") return MethodNotAllowed("GET, POST");
     const std::string id = Member(body, "id");
     auto key_bytes = HexDecode(Member(body, "publicKey"));
     if (id.empty()) return ProblemFromStatus(InvalidArgument("id: is required"));
@@ -89,8 +89,10 @@ HttpResponse Api::HandleGateways(const Principal& who, const HttpRequest& reques
     return JsonResponse(201, {{"sensorId", b.sensor_id}, {"gatewayId", b.gateway_id},
                               {"gtin", b.gtin}, {"lotNumber", b.lot}, {"shipment", b.shipment}});
   }
-  return Problem(405, "method-not-allowed", "Method not allowed",
-                 "gateways: GET, POST; gateways/{id}/revoke and /sensors: POST");
+  if (PathIs(seg, {"v1", "gateways", "*", "revoke"}) || PathIs(seg, {"v1", "gateways", "*", "sensors"})) {
+    return MethodNotAllowed("POST");
+  }
+  return Problem(404, "not-found", "Not found", "no resource at " + request.target);
 }
 
 }  // namespace tracery::node

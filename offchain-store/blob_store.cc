@@ -451,8 +451,10 @@ Result<std::string> LevelDbBlobStore::ReadRecordKey(const Hash32& hash) const {
   return std::move(*key);
 }
 
-// NotFound / FailedPrecondition (erased) / Corruption, or the plaintext and its metadata.
-Result<std::string> LevelDbBlobStore::Decrypt(const Hash32& hash, RecordMeta* meta) const {
+// NotFound / FailedPrecondition (erased) / Corruption, or the stored record with its metadata
+// decoded; *meta_size is how many bytes of the record the metadata takes.
+Result<std::string> LevelDbBlobStore::ReadRecord(const Hash32& hash, RecordMeta* meta,
+                                                 size_t* meta_size) const {
   std::string value;
   leveldb::Status s = db_->Get(CheckedRead(), Key(kRecordPrefix, hash), &value);
   if (s.IsNotFound()) {
@@ -465,10 +467,19 @@ Result<std::string> LevelDbBlobStore::Decrypt(const Hash32& hash, RecordMeta* me
   if (!DecodeMeta(&rest, meta)) {
     return Corruption("record of payload " + HashHex(hash) + " is malformed");
   }
-  const std::string meta_bytes(std::string_view(value).substr(0, value.size() - rest.size()));
+  *meta_size = value.size() - rest.size();
+  return value;
+}
+
+// NotFound / FailedPrecondition (erased) / Corruption, or the plaintext and its metadata.
+Result<std::string> LevelDbBlobStore::Decrypt(const Hash32& hash, RecordMeta* meta) const {
+  size_t meta_size = 0;
+  ASSIGN_OR_RETURN(const std::string value, ReadRecord(hash, meta, &meta_size));
+  const std::string_view record(value);
+  const std::string meta_bytes(record.substr(0, meta_size));
   ASSIGN_OR_RETURN(std::string record_key, ReadRecordKey(hash));
   std::optional<std::string> plain =
-      AeadOpen(record_key, PayloadAssociated(hash, meta_bytes), rest);
+      AeadOpen(record_key, PayloadAssociated(hash, meta_bytes), record.substr(meta_size));
   Wipe(&record_key);
   if (!plain) {
     return Corruption("payload " + HashHex(hash) +
@@ -497,19 +508,9 @@ Result<bool> LevelDbBlobStore::Contains(const Hash32& hash) const {
 
 Result<RecordMeta> LevelDbBlobStore::Stat(const Hash32& hash) const {
   std::shared_lock lock(mu_);
-  std::string value;
-  leveldb::Status s = db_->Get(CheckedRead(), Key(kRecordPrefix, hash), &value);
-  if (s.IsNotFound()) {
-    ASSIGN_OR_RETURN(std::optional<ErasureRecord> erased, ReadErasure(hash));
-    if (erased) return FailedPrecondition(DescribeErasure(hash, *erased));
-    return NotFound("no payload with hash " + HashHex(hash) + " in this node");
-  }
-  RETURN_IF_ERROR(FromLevelDb(s, "read off-chain store"));
   RecordMeta meta;
-  std::string_view rest(value);
-  if (!DecodeMeta(&rest, &meta)) {
-    return Corruption("record of payload " + HashHex(hash) + " is malformed");
-  }
+  size_t meta_size = 0;
+  RETURN_IF_ERROR(ReadRecord(hash, &meta, &meta_size).status());
   return meta;
 }
 

@@ -94,15 +94,16 @@ struct Operations::State {
     }
     return false;
   }
-  Quantity AllocatedOfLot(const std::string& gtin, const std::string& gln,
-                          const std::string& lot) const {
-    Quantity total;
+  // What sales orders have allocated of each lot of an item at a location, in one pass.
+  std::map<std::string, Quantity> AllocatedByLot(const std::string& gtin,
+                                                 const std::string& gln) const {
+    std::map<std::string, Quantity> by_lot;
     for (const auto& [order, list] : allocations) {
       for (const Allocation& a : list) {
-        if (a.gtin == gtin && a.gln == gln && a.lot_number == lot) total = total + a.quantity;
+        if (a.gtin == gtin && a.gln == gln) by_lot[a.lot_number] = by_lot[a.lot_number] + a.quantity;
       }
     }
-    return total;
+    return by_lot;
   }
 };
 
@@ -443,9 +444,12 @@ Result<AllocationResult> Operations::AddOrder(const Order& order) {
   }
   AllocationResult result;
   if (order.kind == OrderKind::kSales && !order.ship_from.empty()) {
-    // First expiry first out over the free stock of each lot at the ship-from location.
-    std::map<std::string, Quantity> taken;  // lot key → allocated by this order so far
+    // First expiry first out over the free stock of each lot at the ship-from location. What
+    // is allocated of each item's lots, counting this order's earlier lines.
+    std::map<std::string, std::map<std::string, Quantity>> allocated;  // gtin → lot → quantity
     for (const OrderLine& line : order.lines) {
+      auto [by_lot, fresh] = allocated.try_emplace(line.gtin);
+      if (fresh) by_lot->second = state_->AllocatedByLot(line.gtin, order.ship_from);
       std::vector<LotBalance> lots;
       std::string prefix = line.gtin + '\0' + order.ship_from + '\0';
       for (auto it = state_->lots.lower_bound(prefix);
@@ -463,12 +467,11 @@ Result<AllocationResult> Operations::AddOrder(const Order& order) {
       for (const LotBalance& lot : lots) {
         if (wanted.thousandths <= 0) break;
         if (state_->Held(lot.gtin, lot.lot_number, lot.gln)) continue;
-        std::string key = LotKey(lot.gtin, lot.gln, lot.lot_number);
-        Quantity free = lot.on_hand - state_->AllocatedOfLot(lot.gtin, lot.gln, lot.lot_number) -
-                        taken[key];
+        Quantity& lot_allocated = by_lot->second[lot.lot_number];
+        Quantity free = lot.on_hand - lot_allocated;
         if (free.thousandths <= 0) continue;
         Quantity take = std::min(free, wanted);
-        taken[key] = taken[key] + take;
+        lot_allocated = lot_allocated + take;
         wanted = wanted - take;
         result.allocations.push_back(Allocation{order.id, line.line_number, line.gtin,
                                                 order.ship_from, lot.lot_number, take, false});
@@ -692,6 +695,7 @@ OwnExposure Operations::Exposed(
 InventoryPosition Operations::Position(const std::string& gtin, const std::string& gln) const {
   std::lock_guard<std::mutex> lock(mu_);
   InventoryPosition p{gtin, gln, {}, {}, {}};
+  const std::map<std::string, Quantity> allocated = state_->AllocatedByLot(gtin, gln);
   std::string prefix = gtin + '\0' + gln + '\0';
   for (auto it = state_->lots.lower_bound(prefix);
        it != state_->lots.end() && it->first.starts_with(prefix); ++it) {
@@ -700,7 +704,8 @@ InventoryPosition Operations::Position(const std::string& gtin, const std::strin
     if (state_->Held(gtin, lot.lot_number, gln)) {
       p.on_hold = p.on_hold + lot.on_hand;
     } else {
-      p.allocated = p.allocated + state_->AllocatedOfLot(gtin, gln, lot.lot_number);
+      auto a = allocated.find(lot.lot_number);
+      if (a != allocated.end()) p.allocated = p.allocated + a->second;
     }
   }
   return p;

@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "tracery/core/encoding.h"
 #include "tracery/epcis/cbv.h"
 
 namespace tracery::scm_core {
@@ -34,26 +35,6 @@ std::string_view DigitalLinkPath(const std::string& uri) {
   return v.substr(0, v.find('?'));
 }
 
-// Percent-decoding of a lot as Digital Link writes it.
-std::string Unescape(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto hex = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      return -1;
-    };
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 enum class Effect { kNone, kAdd, kRemove, kShip };
 
 Effect EffectOf(const v1::Checkpoint& cp) {
@@ -77,7 +58,10 @@ std::string GlnOfLocation(const std::string& uri) {
 TradeItem TradeItemOf(const std::string& uri) {
   std::string_view path = DigitalLinkPath(uri);
   if (!path.starts_with("01/")) return {};
-  return {PathValue(path, "01"), Unescape(PathValue(path, "10"))};
+  // A lot as Digital Link writes it is percent-encoded; one that does not decode is kept as is.
+  std::string lot = PathValue(path, "10");
+  auto decoded = PercentDecode(lot);
+  return {PathValue(path, "01"), decoded.ok() ? *decoded : lot};
 }
 
 Result<std::vector<Movement>> StockEffects(const v1::Checkpoint& cp,

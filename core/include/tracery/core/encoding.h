@@ -35,6 +35,10 @@ std::string PercentEncode(std::string_view in);
 // Digital Link value uses it, so that one lot has one canonical identifier.
 std::string DigitalLinkEscape(std::string_view raw);
 
+// One CSV field as RFC 4180 writes it: in double quotes (with quotes doubled) when it holds a
+// comma, a double quote, a carriage return or a line feed; as it is otherwise.
+std::string CsvField(std::string_view field);
+
 // The GS1 mod-10 check digit of `digits` (a GS1 key without its check digit, ASCII digits only):
 // weights 3, 1, 3, ... from the right, and the digit that brings the sum to a multiple of 10.
 char Gs1CheckDigit(std::string_view digits);

@@ -211,6 +211,7 @@ class LevelDbBlobStore final : public BlobStore {
   // REQUIRES: mu_ held (shared or exclusive).
   Result<std::optional<ErasureRecord>> ReadErasure(const Hash32& hash) const;
   Result<std::string> ReadRecordKey(const Hash32& hash) const;
+  Result<std::string> ReadRecord(const Hash32& hash, RecordMeta* meta, size_t* meta_size) const;
   Result<std::string> Decrypt(const Hash32& hash, RecordMeta* meta) const;
   // REQUIRES: write_mu_ held.
   Result<std::vector<ErasureRecord>> EraseLocked(const std::vector<Hash32>& hashes,
